@@ -1,0 +1,63 @@
+# The two commands: `make run` (set up everything, then run the whole system) and `make test`.
+# Everything else here is a step of those two, usable on its own.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+APP_PY   := .venv/app/bin/python
+ENGINE   := .venv/engine/bin
+RASA     := PYTHONPATH=$(CURDIR) TF_CPP_MIN_LOG_LEVEL=2 $(ENGINE)/rasa
+MODEL    := models/assistant.tar.gz
+# What the model is trained from: retrain when any of it is newer than the model.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
+                   $(wildcard bot/nlu/*.py)
+
+.PHONY: run test setup envs db train shell chat validate test-python test-engine test-rasa \
+        browser clean
+
+## make run: environments, database, demo data, model (when stale), then every process.
+run: setup
+	$(APP_PY) -m bot run
+
+## make test: every test in tests/ (SQLite and PostgreSQL), then Rasa's own checks.
+test: setup browser test-python test-engine test-rasa
+
+setup: envs db $(MODEL)
+
+envs:
+	@scripts/ensure-env engine
+	@scripts/ensure-env app
+
+db: envs
+	$(APP_PY) -m bot migrate
+	$(APP_PY) -m bot seed-demo
+
+train: envs
+	$(RASA) train --force --fixed-model-name assistant --out models
+
+$(MODEL): $(TRAINING_INPUTS) | envs
+	$(RASA) train --force --fixed-model-name assistant --out models
+	@touch $(MODEL)
+
+## make shell: chat from the terminal with the assistant that `make run` started.
+shell chat: envs
+	$(APP_PY) -m bot chat
+
+browser:
+	@scripts/install-browser
+
+test-python: envs
+	$(APP_PY) -m pytest
+
+test-engine: envs
+	PYTHONPATH=$(CURDIR) $(ENGINE)/python -m pytest tests/engine -q -p no:cacheprovider
+
+validate: envs
+	$(RASA) data validate --fail-on-warnings
+
+test-rasa: validate $(MODEL)
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
+		--fail-on-prediction-errors --out results/core
+
+clean:
+	rm -rf results artifacts var/log

@@ -1,0 +1,402 @@
+"""Conversations and their transcript messages, always within one tenant.
+
+Messages are numbered per conversation (seq 1, 2, 3 ... without gaps) from the
+conversation's last_seq counter, taken with one UPDATE ... RETURNING: the row
+lock (PostgreSQL) or the write lock (SQLite) serialises concurrent writers.
+Callers store text that is already redacted; nothing here sees the original.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.errors import DomainError
+from bot.db.models import LANGUAGES, MESSAGE_ROLES, Account, Conversation, Message, Tenant
+from bot.db.tenants import TenantRef
+from bot.db.types import utcnow
+
+CLIENT_ID_MAX_CHARS = 64
+HANDOFF_REASON_MAX_CHARS = 200
+
+
+class ConversationNotFound(DomainError, LookupError):
+    """No conversation with that id for this tenant (or it was never there)."""
+
+    def __init__(self) -> None:
+        # The id is a bearer secret of the customer's browser: not in the message.
+        super().__init__("no such conversation for this tenant")
+
+
+class DuplicateClientId(DomainError):
+    """Another writer stored a message with the same client_id first.
+
+    The session is unusable afterwards: roll back and look the message up again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__("a message with this client_id is already stored")
+
+
+@dataclass(frozen=True)
+class ConversationKey:
+    """A conversation found by a cross-tenant sweep (idle end, redelivery)."""
+
+    tenant: TenantRef
+    conversation_id: str
+
+
+@dataclass(frozen=True)
+class BotContext:
+    """What the assistant is told about a conversation with each message."""
+
+    language: str
+    verified_account_number: str | None
+    state: str
+    ended: bool
+
+
+def new_conversation_id() -> str:
+    """32 URL-safe characters from 192 random bits: not guessable, not enumerable."""
+    return secrets.token_urlsafe(24)
+
+
+async def start_conversation(
+    session: AsyncSession,
+    tenant: TenantRef,
+    *,
+    language: str,
+    verified_account_id: int | None = None,
+) -> Conversation:
+    if language not in LANGUAGES:
+        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
+    now = utcnow()
+    conversation = Conversation(
+        id=new_conversation_id(),
+        tenant_id=tenant.id,
+        state="bot",
+        language=language,
+        verified_account_id=verified_account_id,
+        last_seq=0,
+        created_at=now,
+        last_activity_at=now,
+    )
+    session.add(conversation)
+    await session.flush()
+    return conversation
+
+
+async def get_conversation(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str | None
+) -> Conversation | None:
+    if not conversation_id or len(conversation_id) > 64:
+        return None
+    return await session.scalar(
+        select(Conversation).where(
+            Conversation.tenant_id == tenant.id, Conversation.id == conversation_id
+        )
+    )
+
+
+async def bot_context(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str
+) -> BotContext | None:
+    row = (
+        await session.execute(
+            select(
+                Conversation.language,
+                Conversation.state,
+                Conversation.ended_at,
+                Account.account_number,
+            )
+            .outerjoin(
+                Account,
+                and_(
+                    Account.tenant_id == Conversation.tenant_id,
+                    Account.id == Conversation.verified_account_id,
+                ),
+            )
+            .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    return BotContext(row.language, row.account_number, row.state, row.ended_at is not None)
+
+
+async def add_message(
+    session: AsyncSession,
+    tenant: TenantRef,
+    conversation_id: str,
+    *,
+    role: str,
+    text: str,
+    buttons: Sequence[dict[str, str]] = (),
+    agent_name: str | None = None,
+) -> Message:
+    """Append a bot, agent or system message (already redacted) as the next seq."""
+    if role not in MESSAGE_ROLES or role == "customer":
+        raise ValueError("add_message is for bot, agent and system messages")
+    seq = await _next_seq(session, tenant, conversation_id)
+    message = Message(
+        tenant_id=tenant.id,
+        conversation_id=conversation_id,
+        seq=seq,
+        role=role,
+        text=text,
+        buttons=[dict(button) for button in buttons],
+        agent_name=agent_name,
+        delivered_to_bot=True,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def find_customer_message(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, client_id: str
+) -> Message | None:
+    return await session.scalar(
+        select(Message).where(
+            Message.tenant_id == tenant.id,
+            Message.conversation_id == conversation_id,
+            Message.client_id == client_id,
+        )
+    )
+
+
+async def add_customer_message(
+    session: AsyncSession,
+    tenant: TenantRef,
+    conversation_id: str,
+    *,
+    client_id: str,
+    text: str,
+    payload: str | None = None,
+) -> tuple[Message, bool]:
+    """Store a customer message (already redacted) unless its client_id is known.
+
+    Returns (message, duplicate). A retry of a stored message returns the stored
+    row with duplicate=True and allocates nothing. When a concurrent writer wins
+    the race for the same client_id, raises DuplicateClientId: roll back and call
+    again, and the second call answers duplicate=True.
+    """
+    if not client_id or len(client_id) > CLIENT_ID_MAX_CHARS:
+        raise ValueError(f"client_id must be 1..{CLIENT_ID_MAX_CHARS} characters")
+    existing = await find_customer_message(session, tenant, conversation_id, client_id)
+    if existing is not None:
+        return existing, True
+    seq = await _next_seq(session, tenant, conversation_id)
+    message = Message(
+        tenant_id=tenant.id,
+        conversation_id=conversation_id,
+        seq=seq,
+        role="customer",
+        text=text,
+        buttons=[],
+        payload=payload,
+        client_id=client_id,
+        delivered_to_bot=False,
+    )
+    session.add(message)
+    try:
+        await session.flush()
+    except IntegrityError as error:
+        raise DuplicateClientId() from error
+    return message, False
+
+
+async def offered_payloads(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str
+) -> set[str]:
+    """Every quick-reply payload the conversation's bot, agent or system messages offered."""
+    rows = await session.scalars(
+        select(Message.buttons).where(
+            Message.tenant_id == tenant.id,
+            Message.conversation_id == conversation_id,
+            Message.role != "customer",
+        )
+    )
+    return {
+        str(button["payload"])
+        for buttons in rows
+        for button in buttons or []
+        if isinstance(button, dict) and button.get("payload")
+    }
+
+
+async def messages_after(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, after_seq: int = 0
+) -> list[Message]:
+    """The conversation's messages with seq > after_seq, in order."""
+    return list(
+        await session.scalars(
+            select(Message)
+            .where(
+                Message.tenant_id == tenant.id,
+                Message.conversation_id == conversation_id,
+                Message.seq > after_seq,
+            )
+            .order_by(Message.seq)
+        )
+    )
+
+
+async def undelivered_customer_messages(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str
+) -> list[Message]:
+    """Customer messages Rasa has not answered yet, oldest first."""
+    return list(
+        await session.scalars(
+            select(Message)
+            .where(
+                Message.tenant_id == tenant.id,
+                Message.conversation_id == conversation_id,
+                Message.role == "customer",
+                Message.delivered_to_bot.is_(False),
+            )
+            .order_by(Message.seq)
+        )
+    )
+
+
+async def mark_delivered_to_bot(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, seq: int
+) -> None:
+    await session.execute(
+        update(Message)
+        .where(
+            Message.tenant_id == tenant.id,
+            Message.conversation_id == conversation_id,
+            Message.seq == seq,
+        )
+        .values(delivered_to_bot=True)
+    )
+
+
+async def set_verified_account(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, account_id: int
+) -> None:
+    """Bind the conversation to an account of the same tenant (the composite FK enforces it)."""
+    updated = await session.scalar(
+        update(Conversation)
+        .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
+        .values(verified_account_id=account_id)
+        .returning(Conversation.id)
+    )
+    if updated is None:
+        raise ConversationNotFound()
+
+
+async def record_handoff_request(
+    session: AsyncSession,
+    tenant: TenantRef,
+    conversation_id: str,
+    *,
+    reason: str,
+    summary: dict[str, Any] | None,
+) -> None:
+    """Note why and with what summary the assistant asked for a human."""
+    updated = await session.scalar(
+        update(Conversation)
+        .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
+        .values(handoff_reason=reason[:HANDOFF_REASON_MAX_CHARS], handoff_summary=summary)
+        .returning(Conversation.id)
+    )
+    if updated is None:
+        raise ConversationNotFound()
+
+
+async def end_conversation(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, *, at: datetime | None = None
+) -> bool:
+    """End the conversation; False when it had already ended."""
+    ended = await session.scalar(
+        update(Conversation)
+        .where(
+            Conversation.tenant_id == tenant.id,
+            Conversation.id == conversation_id,
+            Conversation.ended_at.is_(None),
+        )
+        .values(ended_at=at or utcnow())
+        .returning(Conversation.id)
+    )
+    return ended is not None
+
+
+async def end_idle_conversations(
+    session: AsyncSession, *, idle_since: datetime, states: Iterable[str]
+) -> list[ConversationKey]:
+    """End, across all tenants, open conversations in `states` quiet since before idle_since.
+
+    A maintenance sweep, hence not tenant-scoped; it returns each ended
+    conversation with its tenant so callers stay tenant-bound afterwards.
+    """
+    candidates = and_(
+        Conversation.ended_at.is_(None),
+        Conversation.last_activity_at < idle_since,
+        Conversation.state.in_(list(states)),
+    )
+    rows = (
+        await session.execute(
+            update(Conversation)
+            .where(candidates)
+            .values(ended_at=utcnow())
+            .returning(Conversation.id, Conversation.tenant_id)
+        )
+    ).all()
+    return await _with_tenants(session, [(row.tenant_id, row.id) for row in rows])
+
+
+async def conversations_awaiting_bot(session: AsyncSession) -> list[ConversationKey]:
+    """Open conversations with the bot, across tenants, with messages Rasa has not answered."""
+    undelivered = exists().where(
+        Message.conversation_id == Conversation.id,
+        Message.role == "customer",
+        Message.delivered_to_bot.is_(False),
+    )
+    rows = (
+        await session.execute(
+            select(Conversation.tenant_id, Conversation.id).where(
+                Conversation.ended_at.is_(None), Conversation.state == "bot", undelivered
+            )
+        )
+    ).all()
+    return await _with_tenants(session, [(row.tenant_id, row.id) for row in rows])
+
+
+async def _next_seq(session: AsyncSession, tenant: TenantRef, conversation_id: str) -> int:
+    # Also the conversation's activity clock: every new message counts.
+    seq = await session.scalar(
+        update(Conversation)
+        .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
+        .values(last_seq=Conversation.last_seq + 1, last_activity_at=utcnow())
+        .returning(Conversation.last_seq)
+    )
+    if seq is None:
+        raise ConversationNotFound()
+    return int(seq)
+
+
+async def _with_tenants(
+    session: AsyncSession, pairs: list[tuple[int, str]]
+) -> list[ConversationKey]:
+    if not pairs:
+        return []
+    tenant_ids = {tenant_id for tenant_id, _ in pairs}
+    tenants = {
+        row.id: TenantRef(id=row.id, slug=row.slug, ticket_prefix=row.ticket_prefix)
+        for row in await session.execute(
+            select(Tenant.id, Tenant.slug, Tenant.ticket_prefix).where(Tenant.id.in_(tenant_ids))
+        )
+    }
+    return [
+        ConversationKey(tenants[tenant_id], conversation_id) for tenant_id, conversation_id in pairs
+    ]

@@ -1,0 +1,463 @@
+"""Typed SQLAlchemy models. Every tenant-owned row carries tenant_id.
+
+Cross-tenant references are impossible by construction: a ticket points at an
+account through the composite key (tenant_id, account_id), so the database
+rejects a ticket of one tenant that names another tenant's account.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    false,
+    func,
+    text,
+    true,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
+
+from bot.db.types import UTCDateTime, utcnow
+
+# Deterministic constraint names: Alembic batch mode on SQLite needs named
+# constraints, and the same names on both backends keep migrations portable.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+LANGUAGES = ("en", "nb")
+CURRENCIES = ("NOK", "GBP")
+ACCOUNT_STATUSES = ("active", "suspended", "closed")
+TICKET_CATEGORIES = ("billing", "technical", "account", "claim", "other")
+TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
+TICKET_STATUSES = ("open", "pending", "resolved", "closed")
+FIRST_TICKET_NUMBER = 1001
+MONEY = Numeric(12, 2)
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Tenant(Base):
+    """A client firm. Its identity_secret signs customer identities and is never shown."""
+
+    __tablename__ = "tenants"
+    __table_args__ = (
+        CheckConstraint(_one_of("language", LANGUAGES), name="language"),
+        CheckConstraint(_one_of("currency", CURRENCIES), name="currency"),
+        CheckConstraint("next_ticket_number > 0", name="next_ticket_number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    trade: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str] = mapped_column(String(5))
+    time_zone: Mapped[str] = mapped_column(String(64))
+    business_hours: Mapped[dict[str, Any]] = mapped_column(JSON)
+    branding: Mapped[dict[str, Any]] = mapped_column(JSON)
+    allowed_origins: Mapped[list[str]] = mapped_column(JSON)
+    identity_secret: Mapped[str] = mapped_column(String(128))
+    ticket_prefix: Mapped[str] = mapped_column(String(3), unique=True)
+    next_ticket_number: Mapped[int] = mapped_column(
+        Integer, default=FIRST_TICKET_NUMBER, server_default=text(str(FIRST_TICKET_NUMBER))
+    )
+    currency: Mapped[str] = mapped_column(String(3))
+    auto_assign: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+    def __repr__(self) -> str:
+        # Deliberately without identity_secret: reprs end up in logs and tracebacks.
+        return f"Tenant(id={self.id!r}, slug={self.slug!r}, name={self.name!r})"
+
+
+class Account(Base):
+    """A tenant's customer account; account_number is 8 digits, unique per tenant."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "account_number"),
+        # Target of the composite foreign key from tickets.
+        UniqueConstraint("tenant_id", "id"),
+        CheckConstraint(_one_of("status", ACCOUNT_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    account_number: Mapped[str] = mapped_column(String(8))
+    name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str] = mapped_column(String(254))
+    phone: Mapped[str] = mapped_column(String(32))
+    postcode: Mapped[str] = mapped_column(String(16))
+    plan: Mapped[str] = mapped_column(String(80))
+    amount_due: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    last_payment_amount: Mapped[Decimal | None] = mapped_column(MONEY)
+    last_payment_at: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+    tenant: Mapped[Tenant] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        return f"Account(id={self.id!r}, tenant_id={self.tenant_id!r}, number={self.account_number!r})"
+
+
+class Ticket(Base):
+    """A support case. reference is '<tenant prefix>-<number>', unique per tenant."""
+
+    __tablename__ = "tickets"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "reference"),
+        ForeignKeyConstraint(["tenant_id", "account_id"], ["accounts.tenant_id", "accounts.id"]),
+        Index(None, "tenant_id", "account_id", "created_at"),
+        Index(None, "tenant_id", "conversation_id"),
+        CheckConstraint(_one_of("category", TICKET_CATEGORIES), name="category"),
+        CheckConstraint(_one_of("priority", TICKET_PRIORITIES), name="priority"),
+        CheckConstraint(_one_of("status", TICKET_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    account_id: Mapped[int | None] = mapped_column(Integer)
+    conversation_id: Mapped[str | None] = mapped_column(String(64))
+    reference: Mapped[str] = mapped_column(String(16))
+    subject: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(16))
+    priority: Mapped[str] = mapped_column(String(16), default="normal", server_default="normal")
+    status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
+    )
+
+    tenant: Mapped[Tenant] = relationship(lazy="raise")
+    # viewonly: tenant_id is shared with the tenant relationship, so only the
+    # explicit ids are written; the composite join keeps the lookup tenant-bound.
+    account: Mapped[Account | None] = relationship(
+        primaryjoin=lambda: and_(
+            foreign(Ticket.tenant_id) == Account.tenant_id,
+            foreign(Ticket.account_id) == Account.id,
+        ),
+        viewonly=True,
+        lazy="raise",
+    )
+
+    def __repr__(self) -> str:
+        return f"Ticket(id={self.id!r}, tenant_id={self.tenant_id!r}, reference={self.reference!r})"
+
+
+class FaqAnswer(Base):
+    """A tenant's own answer to a retrieval intent's response key, per language."""
+
+    __tablename__ = "faq_answers"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "key", "language"),
+        CheckConstraint(_one_of("language", LANGUAGES), name="language"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(5))
+    answer: Mapped[str] = mapped_column(Text)
+
+    tenant: Mapped[Tenant] = relationship(lazy="raise")
+
+
+__all__ = [
+    "ACCOUNT_STATUSES",
+    "CURRENCIES",
+    "FIRST_TICKET_NUMBER",
+    "LANGUAGES",
+    "TICKET_CATEGORIES",
+    "TICKET_PRIORITIES",
+    "TICKET_STATUSES",
+    "Account",
+    "Base",
+    "FaqAnswer",
+    "Tenant",
+    "Ticket",
+]
+
+
+# --- Conversations (website chat) ------------------------------------------------
+# Owned by the gateway; appended here so every model shares one metadata.
+
+CONVERSATION_STATES = ("bot", "queued", "assigned", "resolved")
+MESSAGE_ROLES = ("customer", "bot", "agent", "system")
+
+
+class Conversation(Base):
+    """One chat of a customer with a tenant's assistant (and later a human agent).
+
+    The id is an unguessable random string: the widget keeps it and it is all a
+    browser needs to resume, so it must never be enumerable. last_seq is the
+    counter behind messages.seq (allocated with UPDATE ... RETURNING).
+    """
+
+    __tablename__ = "conversations"
+    __table_args__ = (
+        # Target of the composite foreign key from messages.
+        UniqueConstraint("tenant_id", "id"),
+        ForeignKeyConstraint(
+            ["tenant_id", "verified_account_id"], ["accounts.tenant_id", "accounts.id"]
+        ),
+        Index(None, "ended_at", "last_activity_at"),
+        CheckConstraint(_one_of("state", CONVERSATION_STATES), name="state"),
+        CheckConstraint(_one_of("language", LANGUAGES), name="language"),
+        CheckConstraint("last_seq >= 0", name="last_seq_not_negative"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    state: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
+    verified_account_id: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str] = mapped_column(String(5))
+    handoff_reason: Mapped[str | None] = mapped_column(String(200))
+    handoff_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    last_seq: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    last_activity_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Human handoff (bot.handoff, migration 0003_agents): who owns it and when it moved.
+    assigned_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[int | None] = mapped_column(
+        Integer, CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range")
+    )
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+
+    tenant: Mapped[Tenant] = relationship(lazy="raise")
+
+    def __repr__(self) -> str:
+        # The id is a bearer secret for the browser: show only a prefix.
+        return f"Conversation(id={self.id[:6]!r}..., tenant_id={self.tenant_id!r}, state={self.state!r})"
+
+
+class Message(Base):
+    """One transcript line. text and payload are stored redacted.
+
+    seq numbers a conversation's messages 1, 2, 3 ... without gaps; client_id
+    (made by the widget) makes customer messages idempotent.
+    """
+
+    __tablename__ = "messages"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "conversation_id"],
+            ["conversations.tenant_id", "conversations.id"],
+            ondelete="CASCADE",
+        ),
+        UniqueConstraint("conversation_id", "seq"),
+        UniqueConstraint("conversation_id", "client_id"),
+        Index(None, "conversation_id", "delivered_to_bot"),
+        CheckConstraint(_one_of("role", MESSAGE_ROLES), name="role"),
+        CheckConstraint("seq > 0", name="seq_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    # Quick-reply buttons of bot messages: [{"title": ..., "payload": ...}].
+    buttons: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    # The quick reply's payload a customer chose (e.g. '/affirm'), resent if Rasa was down.
+    payload: Mapped[str | None] = mapped_column(Text)
+    client_id: Mapped[str | None] = mapped_column(String(64))
+    agent_name: Mapped[str | None] = mapped_column(String(120))
+    # Customer messages start False and become True once Rasa has answered them;
+    # other roles need no delivery and are stored True.
+    delivered_to_bot: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+    def __repr__(self) -> str:
+        # Never the text: reprs end up in logs.
+        return f"Message(conversation_id={self.conversation_id[:6]!r}..., seq={self.seq!r}, role={self.role!r})"
+
+
+__all__ += ["CONVERSATION_STATES", "MESSAGE_ROLES", "Conversation", "Message"]
+
+
+# --- Human handoff: agents, their sessions, internal notes, canned responses -----
+# Owned by bot.handoff (migration 0003_agents); the Conversation columns they
+# drive (assigned_agent_id, queued_at, ...) are declared on Conversation above.
+
+AGENT_ROLES = ("agent", "supervisor", "admin")
+AGENT_PRESENCES = ("online", "away", "offline")
+DEFAULT_MAX_CONCURRENT_CHATS = 3
+
+
+class Agent(Base):
+    """A person of the BPO provider who takes over chats; serves tenants via agent_tenants.
+
+    Not tenant-owned on purpose: one agent may serve several client firms.
+    email is stored lower-cased; password_hash is argon2.
+    """
+
+    __tablename__ = "agents"
+    __table_args__ = (
+        CheckConstraint(_one_of("role", AGENT_ROLES), name="role"),
+        CheckConstraint(_one_of("presence", AGENT_PRESENCES), name="presence"),
+        CheckConstraint("max_concurrent_chats > 0", name="max_concurrent_chats_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="agent", server_default="agent")
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    max_concurrent_chats: Mapped[int] = mapped_column(
+        Integer,
+        default=DEFAULT_MAX_CONCURRENT_CHATS,
+        server_default=text(str(DEFAULT_MAX_CONCURRENT_CHATS)),
+    )
+    presence: Mapped[str] = mapped_column(String(16), default="offline", server_default="offline")
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Routing's tie-break: among equally busy agents the one idle longest gets the chat.
+    last_assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+    def __repr__(self) -> str:
+        # Neither the e-mail (personal data) nor the hash: reprs end up in logs.
+        return f"Agent(id={self.id!r}, role={self.role!r}, presence={self.presence!r})"
+
+
+class AgentTenant(Base):
+    """Which tenants an agent serves: the only source of an agent's tenant scope."""
+
+    __tablename__ = "agent_tenants"
+    __table_args__ = (Index(None, "tenant_id"),)
+
+    agent_id: Mapped[int] = mapped_column(
+        ForeignKey("agents.id", ondelete="CASCADE"), primary_key=True
+    )
+    tenant_id: Mapped[int] = mapped_column(
+        ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AgentSession(Base):
+    """A console login. Only a hash of the bearer token is stored, never the token."""
+
+    __tablename__ = "agent_sessions"
+    __table_args__ = (Index(None, "agent_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    def __repr__(self) -> str:
+        return f"AgentSession(id={self.id!r}, agent_id={self.agent_id!r}, revoked={self.revoked!r})"
+
+
+class InternalNote(Base):
+    """An agent's note on a conversation: for agents only, never shown to the customer."""
+
+    __tablename__ = "internal_notes"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["tenant_id", "conversation_id"],
+            ["conversations.tenant_id", "conversations.id"],
+            ondelete="CASCADE",
+        ),
+        Index(None, "conversation_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    conversation_id: Mapped[str] = mapped_column(String(64))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+    def __repr__(self) -> str:
+        return f"InternalNote(id={self.id!r}, tenant_id={self.tenant_id!r}, agent_id={self.agent_id!r})"
+
+
+class CannedResponse(Base):
+    """A tenant's prepared answer an agent inserts by its shortcut (e.g. 'greeting')."""
+
+    __tablename__ = "canned_responses"
+    __table_args__ = (UniqueConstraint("tenant_id", "shortcut"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    shortcut: Mapped[str] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+
+# The queue (a tenant's queued chats, oldest first) and an agent's open chats.
+Index(
+    "ix_conversations_tenant_id_state_queued_at",
+    Conversation.tenant_id,
+    Conversation.state,
+    Conversation.queued_at,
+)
+Index("ix_conversations_assigned_agent_id_state", Conversation.assigned_agent_id, Conversation.state)
+
+__all__ += [
+    "AGENT_PRESENCES",
+    "AGENT_ROLES",
+    "DEFAULT_MAX_CONCURRENT_CHATS",
+    "Agent",
+    "AgentSession",
+    "AgentTenant",
+    "CannedResponse",
+    "InternalNote",
+]

@@ -1,0 +1,167 @@
+"""The gateway's aiohttp application: `create_app(settings)`."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
+from aiohttp import WSCloseCode, web
+
+from bot.db import Database
+from bot.gateway.assets import STATIC_DIR, TEMPLATES_DIR, FileAsset
+from bot.gateway.cors import add_cors_headers
+from bot.gateway.keys import (
+    BACKGROUND,
+    CONVERSATION_LIMITER,
+    DATABASE,
+    DELIVERY,
+    DEMO_TEMPLATE,
+    HTTP,
+    IDLE_SWEEPER,
+    IP_LIMITER,
+    LOCKS,
+    METRICS,
+    RASA,
+    REDACTOR,
+    SETTINGS,
+    SOCKETS,
+    START,
+    TRANSCRIPT,
+    WIDGET_JS,
+)
+from bot.gateway.metrics import GatewayMetrics
+from bot.gateway.middlewares import error_middleware, request_log_middleware
+from bot.gateway.rasa_client import RasaClient
+from bot.gateway.rate_limit import SlidingWindowLimiter
+from bot.gateway.routes import add_routes
+from bot.gateway.security_headers import add_security_headers
+from bot.gateway.services.delivery import BotDelivery
+from bot.gateway.services.idle import IdleSweeper
+from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.start import ConversationStart
+from bot.gateway.services.transcript import TextRedactor, Transcript
+from bot.gateway.settings import Settings
+from bot.gateway.sockets import SocketRegistry
+
+log = logging.getLogger(__name__)
+
+# REST bodies are tiny; the WebSocket has its own frame limit.
+CLIENT_MAX_SIZE = 64 * 1024
+
+
+def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> web.Application:
+    """The gateway app. `redactor`: an already built one to share (it takes seconds to
+    build); by default one is built at startup."""
+    app = web.Application(
+        middlewares=[request_log_middleware, error_middleware], client_max_size=CLIENT_MAX_SIZE
+    )
+    app[SETTINGS] = settings
+    app[METRICS] = GatewayMetrics()
+    app[SOCKETS] = SocketRegistry()
+    app[LOCKS] = ConversationLocks()
+    app[CONVERSATION_LIMITER] = SlidingWindowLimiter(settings.rate_limit_per_conversation)
+    app[IP_LIMITER] = SlidingWindowLimiter(settings.rate_limit_per_ip)
+    app[WIDGET_JS] = FileAsset(STATIC_DIR / "widget.js")
+    app[DEMO_TEMPLATE] = FileAsset(TEMPLATES_DIR / "demo.html")
+    if redactor is not None:
+        app[REDACTOR] = redactor
+    # Started in this order, cleaned up in reverse.
+    app.cleanup_ctx.extend([database_ctx, redactor_ctx, rasa_ctx, services_ctx, background_ctx])
+    app.on_response_prepare.append(add_security_headers)
+    app.on_response_prepare.append(add_cors_headers)
+    app.on_shutdown.append(close_sockets_and_finish_turns)
+    add_routes(app)
+    return app
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    database = Database(app[SETTINGS].database_url)
+    app[DATABASE] = database
+    yield
+    await database.dispose()
+
+
+async def redactor_ctx(app: web.Application) -> AsyncIterator[None]:
+    if REDACTOR not in app:
+        from bot.redaction import Redactor  # loads spaCy: at startup, not at import
+
+        built: TextRedactor = await asyncio.to_thread(Redactor)
+        app[REDACTOR] = built
+    yield
+
+
+async def rasa_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    # One session (one connection pool) for every call to Rasa and the action server.
+    async with aiohttp.ClientSession(raise_for_status=False) as http:
+        app[HTTP] = http
+        app[RASA] = RasaClient(
+            http, settings.rasa_url, settings.rasa_token, settings.rasa_request_timeout_seconds
+        )
+        yield
+
+
+async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    transcript = Transcript(app[DATABASE], app[REDACTOR], app[SOCKETS], app[LOCKS])
+    app[TRANSCRIPT] = transcript
+    app[START] = ConversationStart(
+        app[DATABASE], app[SOCKETS], app[LOCKS], settings.idle_timeout_seconds
+    )
+    delivery = BotDelivery(
+        settings, app[DATABASE], app[RASA], transcript, app[SOCKETS], app[LOCKS], app[METRICS]
+    )
+    app[DELIVERY] = delivery
+    app[IDLE_SWEEPER] = IdleSweeper(
+        app[DATABASE], app[SOCKETS], settings.idle_timeout_seconds, settings.idle_sweep_seconds
+    )
+    yield
+    await delivery.close()
+
+
+async def background_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Redelivery of what a previous run left unanswered, and the idle sweep.
+
+    Neither blocks startup: with the database down the gateway still starts and
+    /readyz says what is missing.
+    """
+    tasks = [
+        asyncio.create_task(_resume_pending(app[DELIVERY])),
+        asyncio.create_task(app[IDLE_SWEEPER].run_forever()),
+    ]
+    app[BACKGROUND] = tasks
+    yield
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _resume_pending(delivery: BotDelivery) -> None:
+    try:
+        waiting = await delivery.resume_pending()
+    except Exception:
+        log.exception("could not look for unanswered messages of a previous run")
+        return
+    if waiting:
+        log.info("resending unanswered messages of %d conversations", waiting)
+
+
+async def close_sockets_and_finish_turns(app: web.Application) -> None:
+    """Graceful shutdown: tell every tab we are going away, then let running turns finish.
+
+    A closed tab reconnects (to us or another instance) with hello + last_seq and
+    gets what it missed from the database; unanswered messages stay stored as
+    undelivered and are resent by the next start.
+    """
+    sockets = app[SOCKETS].all()
+    await asyncio.gather(
+        *(
+            socket.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
+            for socket in sockets
+        ),
+        return_exceptions=True,
+    )
+    if DELIVERY in app:
+        await app[DELIVERY].finish_in_flight(timeout=app[SETTINGS].rasa_request_timeout_seconds)

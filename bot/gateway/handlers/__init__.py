@@ -1,0 +1,1 @@
+"""HTTP and WebSocket handlers: the protocol's edge, thin over the services."""

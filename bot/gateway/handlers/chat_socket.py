@@ -1,0 +1,124 @@
+"""GET /api/v1/tenants/{slug}/ws: the widget's WebSocket (docs/widget-protocol.md)."""
+
+from __future__ import annotations
+
+import logging
+
+from aiohttp import WSMsgType, web
+
+from bot.gateway import protocol
+from bot.gateway.cors import require_allowed_origin
+from bot.gateway.errors import (
+    BadJson,
+    ConversationNotFound,
+    GatewayError,
+    HelloRequired,
+    RateLimited,
+)
+from bot.gateway.keys import (
+    CONVERSATION_LIMITER,
+    DATABASE,
+    DELIVERY,
+    IP_LIMITER,
+    METRICS,
+    SETTINGS,
+    SOCKETS,
+    START,
+    TRANSCRIPT,
+)
+from bot.gateway.protocol import CustomerText, Hello, Ping, Typing, parse_client_frame
+from bot.gateway.services.transcript import ConversationClosed
+from bot.gateway.sockets import ChatSocket
+from bot.gateway.tenant_context import load_tenant
+
+log = logging.getLogger(__name__)
+
+# Generous for MAX_MESSAGE_CHARS of JSON-escaped text; bigger frames close the socket (1009).
+MAX_FRAME_BYTES = 64 * 1024
+HEARTBEAT_SECONDS = 30.0
+
+
+async def chat_socket(request: web.Request) -> web.WebSocketResponse:
+    app = request.app
+    async with app[DATABASE].sessionmaker() as session:
+        tenant = await load_tenant(session, request.match_info["slug"])
+    require_allowed_origin(request, tenant, required=True)  # HTTP 403 before the upgrade
+
+    ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_FRAME_BYTES)
+    await ws.prepare(request)
+    socket = ChatSocket(ws, tenant, remote=request.remote or "unknown")
+    app[SOCKETS].add(socket)
+    app[METRICS].open_sockets.inc()
+    frames = FrameHandler(app)
+    try:
+        async for message in ws:
+            if message.type is WSMsgType.TEXT:
+                await frames.handle(socket, message.data)
+            elif message.type is WSMsgType.BINARY:
+                await frames.report(socket, BadJson())
+    finally:
+        app[SOCKETS].remove(socket)
+        app[METRICS].open_sockets.dec()
+    return ws
+
+
+class FrameHandler:
+    """One client frame at a time: parse, dispatch, and turn every failure into an error frame."""
+
+    def __init__(self, app: web.Application) -> None:
+        self._app = app
+        self._settings = app[SETTINGS]
+
+    async def handle(self, socket: ChatSocket, raw: str) -> None:
+        try:
+            frame = parse_client_frame(raw, self._settings.max_message_chars)
+            if isinstance(frame, Hello):
+                await self._app[START].handle_hello(socket, frame)
+            elif socket.conversation_id is None:
+                raise HelloRequired()
+            elif isinstance(frame, Ping):
+                await socket.send(protocol.pong())
+            elif isinstance(frame, CustomerText):
+                await self._customer_text(socket, socket.conversation_id, frame)
+            elif isinstance(frame, Typing):
+                pass  # shown to human agents once they exist (handoff); nothing to do for the bot
+        except GatewayError as error:
+            await self.report(socket, error)
+        except ConversationClosed:
+            self._app[SOCKETS].release(socket)
+            await socket.send(protocol.conversation_ended("idle"))
+        except Exception:
+            log.exception("frame of tenant %s failed", socket.tenant.slug)
+            await self.report(socket, GatewayError())
+
+    async def report(self, socket: ChatSocket, error: GatewayError) -> None:
+        """Error frame to this socket only; logged by code and tenant, never with the text."""
+        log.info("ws error %s (tenant %s)", error.code, socket.tenant.slug)
+        self._app[METRICS].errors.labels(error.code).inc()
+        await socket.send(protocol.error(error.code, error.message, error.client_id))
+
+    async def _customer_text(
+        self, socket: ChatSocket, conversation_id: str, frame: CustomerText
+    ) -> None:
+        per_ip, per_conversation = self._app[IP_LIMITER], self._app[CONVERSATION_LIMITER]
+        if not (per_ip.allow(socket.remote) and per_conversation.allow(conversation_id)):
+            raise RateLimited(client_id=frame.client_id)
+        tenant = socket.tenant.ref
+        try:
+            stored = await self._app[TRANSCRIPT].store_customer_message(
+                socket, tenant, conversation_id, frame
+            )
+        except ConversationNotFound:
+            self._app[SOCKETS].release(socket)  # its next message gets hello_required
+            raise
+        if not stored.duplicate:
+            self._app[DELIVERY].submit(
+                tenant,
+                conversation_id,
+                stored.seq,
+                frame.client_id,
+                socket.language or socket.tenant.language,
+                # Rasa gets the original text (only the stored copy is redacted).
+                text=frame.text,
+                payload=frame.payload if stored.payload_accepted else None,
+            )

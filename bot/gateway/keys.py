@@ -1,0 +1,45 @@
+"""Every app and request key of the gateway, in one place."""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+from aiohttp import web
+
+from bot.db import Database
+from bot.gateway.assets import FileAsset
+from bot.gateway.metrics import GatewayMetrics
+from bot.gateway.rasa_client import RasaClient
+from bot.gateway.rate_limit import SlidingWindowLimiter
+from bot.gateway.services.delivery import BotDelivery
+from bot.gateway.services.idle import IdleSweeper
+from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.start import ConversationStart
+from bot.gateway.services.transcript import TextRedactor, Transcript
+from bot.gateway.settings import Settings
+from bot.gateway.sockets import SocketRegistry
+
+# Built by create_app
+SETTINGS = web.AppKey("settings", Settings)
+METRICS = web.AppKey("metrics", GatewayMetrics)
+SOCKETS = web.AppKey("sockets", SocketRegistry)
+LOCKS = web.AppKey("locks", ConversationLocks)
+CONVERSATION_LIMITER = web.AppKey("conversation_limiter", SlidingWindowLimiter)
+IP_LIMITER = web.AppKey("ip_limiter", SlidingWindowLimiter)
+WIDGET_JS = web.AppKey("widget_js", FileAsset)
+DEMO_TEMPLATE = web.AppKey("demo_template", FileAsset)
+
+# Set by the cleanup contexts at startup
+DATABASE = web.AppKey("database", Database)
+REDACTOR = web.AppKey("redactor", TextRedactor)
+HTTP = web.AppKey("http", aiohttp.ClientSession)
+RASA = web.AppKey("rasa", RasaClient)
+TRANSCRIPT = web.AppKey("transcript", Transcript)
+START = web.AppKey("start", ConversationStart)
+DELIVERY = web.AppKey("delivery", BotDelivery)
+IDLE_SWEEPER = web.AppKey("idle_sweeper", IdleSweeper)
+BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])
+
+# Per request: the Origin that passed the tenant's allow-list (gets CORS headers).
+CORS_ORIGIN = web.RequestKey("cors_origin", str)

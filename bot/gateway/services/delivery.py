@@ -1,0 +1,272 @@
+"""Customer messages to Rasa and its answers back, in order, surviving Rasa outages.
+
+Every stored customer message starts undelivered. A drain takes the
+conversation's turn lock and hands its undelivered messages to Rasa oldest
+first; each answer is stored together with the message's delivered flag. When
+Rasa is down or slow the message stays undelivered, the customer is told
+within RASA_TIMEOUT_SECONDS, and a background retry (with backoff) drains
+again until Rasa answers. Any later message drains the backlog first.
+
+Rasa gets the original text, which only lives in memory here until answered;
+after a restart the stored (redacted) copy is sent instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Coroutine
+from typing import Any
+
+from bot.db import Database
+from bot.db import conversations as store
+from bot.db.models import Message
+from bot.db.tenants import TenantRef
+from bot.gateway import protocol
+from bot.gateway.errors import AssistantUnavailable
+from bot.gateway.metrics import GatewayMetrics
+from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.services import texts
+from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.replies import interpret_replies
+from bot.gateway.services.transcript import Transcript
+from bot.gateway.settings import Settings
+from bot.gateway.sockets import SocketRegistry
+
+log = logging.getLogger(__name__)
+
+_Key = tuple[str, int]  # (conversation id, seq)
+
+
+def for_rasa(text: str) -> str:
+    """Typed text as Rasa must see it: never as a command.
+
+    Rasa reads a message starting with "/" as an intent with entities
+    ("/inform{...}"); only quick-reply payloads the conversation offered may do that.
+    """
+    return text.lstrip().lstrip("/").lstrip() or text
+
+
+class BotDelivery:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        rasa: RasaClient,
+        transcript: Transcript,
+        sockets: SocketRegistry,
+        locks: ConversationLocks,
+        metrics: GatewayMetrics,
+    ) -> None:
+        self._settings = settings
+        self._db = database
+        self._rasa = rasa
+        self._transcript = transcript
+        self._sockets = sockets
+        self._locks = locks
+        self._metrics = metrics
+        self._originals: dict[_Key, str] = {}  # what Rasa should get, until it has answered
+        # True: answered or not Rasa's to answer; False: Rasa failed, the customer is told.
+        self._outcomes: dict[_Key, asyncio.Future[bool]] = {}
+        self._told_unavailable: set[str] = set()  # conversations told since their last answer
+        self._in_flight: set[asyncio.Task[Any]] = set()  # drains and their watchers
+        self._retries: dict[str, asyncio.Task[None]] = {}
+        self._closing = False
+
+    def submit(
+        self,
+        tenant: TenantRef,
+        conversation_id: str,
+        seq: int,
+        client_id: str,
+        language: str,
+        *,
+        text: str,
+        payload: str | None,
+    ) -> None:
+        """Hand a freshly stored customer message to the assistant (in the background).
+
+        text is the original (unredacted) text; payload an accepted quick-reply payload.
+        """
+        if self._closing:
+            return  # stays undelivered in the database; the next start resends it
+        key = (conversation_id, seq)
+        self._originals[key] = payload or for_rasa(text)
+        outcome: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self._outcomes[key] = outcome
+        self._spawn(self.drain(tenant, conversation_id))
+        self._spawn(self._watch(tenant, conversation_id, key, client_id, language, outcome))
+
+    async def drain(self, tenant: TenantRef, conversation_id: str) -> bool:
+        """Deliver the conversation's undelivered messages in order; False when Rasa failed."""
+        async with self._locks.turn(conversation_id):
+            try:
+                async with self._db.sessionmaker() as session:
+                    context = await store.bot_context(session, tenant, conversation_id)
+                    pending = await store.undelivered_customer_messages(
+                        session, tenant, conversation_id
+                    )
+                if context is None or context.ended:
+                    self._forget(conversation_id)
+                    return True  # nothing more will ever be answered here
+                if context.state != "bot":
+                    # With (or waiting for) a human agent: Rasa must not answer meanwhile.
+                    self._forget(conversation_id)
+                    return True
+                for message in pending:
+                    if not await self._deliver(tenant, conversation_id, context, message):
+                        self._settle_all(conversation_id, False)
+                        self.schedule_retry(tenant, conversation_id)
+                        return False
+                return True
+            except Exception:
+                log.exception("delivering messages of tenant %s failed", tenant.slug)
+                self._settle_all(conversation_id, False)
+                self.schedule_retry(tenant, conversation_id)
+                return False
+
+    def schedule_retry(self, tenant: TenantRef, conversation_id: str) -> None:
+        """Drain again later, with backoff, until Rasa answers (one retry loop per conversation)."""
+        if self._closing:
+            return
+        running = self._retries.get(conversation_id)
+        if running is not None and not running.done():
+            return
+        task = asyncio.create_task(self._retry(tenant, conversation_id))
+        self._retries[conversation_id] = task
+        task.add_done_callback(lambda done: self._forget_retry(conversation_id, done))
+
+    async def resume_pending(self) -> int:
+        """At startup: schedule redelivery for conversations left with unanswered messages."""
+        async with self._db.sessionmaker() as session:
+            waiting = await store.conversations_awaiting_bot(session)
+        for key in waiting:
+            self.schedule_retry(key.tenant, key.conversation_id)
+        return len(waiting)
+
+    async def finish_in_flight(self, timeout: float) -> None:
+        """Graceful shutdown, part one: take no new work, let running turns finish."""
+        self._closing = True
+        deadline = time.monotonic() + timeout
+        while self._in_flight and (remaining := deadline - time.monotonic()) > 0:
+            await asyncio.wait(set(self._in_flight), timeout=remaining)
+
+    async def close(self) -> None:
+        """Shutdown, part two: stop retry loops and whatever is still running."""
+        self._closing = True
+        tasks = [*self._retries.values(), *self._in_flight]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _deliver(
+        self, tenant: TenantRef, conversation_id: str, context: store.BotContext, message: Message
+    ) -> bool:
+        key = (conversation_id, message.seq)
+        # The original text when we still have it; after a restart the redacted copy.
+        text = self._originals.get(key) or message.payload or for_rasa(message.text)
+        metadata = {
+            "tenant": tenant.slug,
+            "verified_account": context.verified_account_number,
+            "language": context.language,
+            "conversation_id": conversation_id,
+        }
+        await self._sockets.broadcast(conversation_id, protocol.typing(True))
+        started = time.perf_counter()
+        try:
+            replies = await self._rasa.send_message(conversation_id, text, metadata)
+        except RasaUnavailable as error:
+            # The error text names no URL, token or message content.
+            log.warning("assistant unavailable for tenant %s: %s", tenant.slug, error)
+            self._metrics.turns.labels("unavailable").inc()
+            await self._sockets.broadcast(conversation_id, protocol.typing(False))
+            return False
+        turn = interpret_replies(replies, context.language)
+        await self._transcript.store_bot_turn(tenant, conversation_id, message.seq, turn)
+        self._metrics.turn_latency.observe(time.perf_counter() - started)
+        self._metrics.turns.labels("answered").inc()
+        self._originals.pop(key, None)
+        self._told_unavailable.discard(conversation_id)
+        self._settle(key, True)
+        await self._sockets.broadcast(conversation_id, protocol.typing(False))
+        return True
+
+    async def _watch(
+        self,
+        tenant: TenantRef,
+        conversation_id: str,
+        key: _Key,
+        client_id: str,
+        language: str,
+        outcome: asyncio.Future[bool],
+    ) -> None:
+        """The 3-second promise: an answer, or an explanation, within RASA_TIMEOUT_SECONDS."""
+        try:
+            answered = await asyncio.wait_for(
+                asyncio.shield(outcome), timeout=self._settings.rasa_timeout_seconds
+            )
+        except TimeoutError:
+            answered = False
+            self._outcomes.pop(key, None)
+        if not answered:
+            await self._tell_unavailable(tenant, conversation_id, client_id, language)
+
+    async def _tell_unavailable(
+        self, tenant: TenantRef, conversation_id: str, client_id: str, language: str
+    ) -> None:
+        # One system message per outage, so the transcript does not fill up with them.
+        if conversation_id not in self._told_unavailable:
+            self._told_unavailable.add(conversation_id)
+            await self._transcript.store_system_message(
+                tenant,
+                conversation_id,
+                texts.assistant_unavailable(language),
+                [texts.ask_for_person_button(language)],
+            )
+        self._metrics.errors.labels(AssistantUnavailable.code).inc()
+        log.info("told tenant %s's customer the assistant is unavailable", tenant.slug)
+        await self._sockets.broadcast(
+            conversation_id,
+            protocol.error(
+                AssistantUnavailable.code, texts.assistant_unavailable(language), client_id
+            ),
+        )
+
+    async def _retry(self, tenant: TenantRef, conversation_id: str) -> None:
+        delay = self._settings.retry_initial_seconds
+        while True:
+            await asyncio.sleep(delay)
+            if await self.drain(tenant, conversation_id):
+                return
+            delay = min(delay * 2, self._settings.retry_max_seconds)
+
+    def _forget_retry(self, conversation_id: str, task: asyncio.Task[None]) -> None:
+        if self._retries.get(conversation_id) is task:
+            del self._retries[conversation_id]
+
+    def _settle(self, key: _Key, answered: bool) -> None:
+        outcome = self._outcomes.pop(key, None)
+        if outcome is not None and not outcome.done():
+            outcome.set_result(answered)
+
+    def _settle_all(self, conversation_id: str, answered: bool) -> None:
+        for key in [key for key in self._outcomes if key[0] == conversation_id]:
+            self._settle(key, answered)
+
+    def _forget(self, conversation_id: str) -> None:
+        """Not the bot's to answer (ended, or with a human): drop its state, explain nothing."""
+        self._settle_all(conversation_id, True)
+        for key in [key for key in self._originals if key[0] == conversation_id]:
+            del self._originals[key]
+        self._told_unavailable.discard(conversation_id)
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
+        task = asyncio.create_task(coroutine)
+        self._in_flight.add(task)
+        task.add_done_callback(self._finished)
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._in_flight.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a background turn failed", exc_info=task.exception())

@@ -1,0 +1,180 @@
+"""The conversation log: stores messages redacted and sends them to every open tab, in seq order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import Database
+from bot.db import conversations as store
+from bot.db.models import Message
+from bot.db.tenants import TenantRef
+from bot.gateway import protocol
+from bot.gateway.errors import ConversationNotFound
+from bot.gateway.protocol import CustomerText
+from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.replies import BotTurn, NewMessage
+from bot.gateway.services.texts import REQUEST_HUMAN_PAYLOAD
+from bot.gateway.sockets import ChatSocket, SocketRegistry
+
+# Payloads a customer may always send: the widget's own "talk to a person" button.
+ALWAYS_OFFERED_PAYLOADS = frozenset({REQUEST_HUMAN_PAYLOAD})
+
+
+class Redacted(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+class TextRedactor(Protocol):
+    """bot.redaction.Redactor: replaces personal data with placeholders."""
+
+    def redact(self, text: str) -> Redacted: ...
+
+
+class ConversationClosed(Exception):
+    """The conversation ended (idle) while a tab still showed it."""
+
+
+@dataclass(frozen=True)
+class StoredCustomerMessage:
+    seq: int
+    duplicate: bool
+    payload_accepted: bool  # False: Rasa gets the text instead of the payload
+
+
+class Transcript:
+    def __init__(
+        self,
+        database: Database,
+        redactor: TextRedactor,
+        sockets: SocketRegistry,
+        locks: ConversationLocks,
+    ) -> None:
+        self._db = database
+        self._redactor = redactor
+        self._sockets = sockets
+        self._locks = locks
+
+    def redact(self, text: str) -> str:
+        return self._redactor.redact(text).text if text else text
+
+    async def store_customer_message(
+        self, sender: ChatSocket, tenant: TenantRef, conversation_id: str, frame: CustomerText
+    ) -> StoredCustomerMessage:
+        """Store it redacted (once per client_id), ack it to the sender, show it in every tab.
+
+        A payload is kept only when the conversation offered it (a button of an
+        earlier message, or /request_human): anything else a browser sends as a
+        payload would let it inject intents and entities into Rasa.
+        """
+        async with self._locks.transcript(conversation_id):
+            message, duplicate, payload_accepted = await self._insert_customer_message(
+                tenant, conversation_id, frame
+            )
+            await sender.send(protocol.ack(frame.client_id, message.seq, duplicate=duplicate))
+            if not duplicate:
+                await self._sockets.broadcast(conversation_id, protocol.message(message))
+        return StoredCustomerMessage(message.seq, duplicate, payload_accepted)
+
+    async def store_bot_turn(
+        self, tenant: TenantRef, conversation_id: str, answered_seq: int, turn: BotTurn
+    ) -> list[Message]:
+        """In one transaction: the replies, the customer message marked answered, any handoff."""
+        async with self._locks.transcript(conversation_id):
+            async with self._db.sessionmaker.begin() as session:
+                stored = [
+                    await self._add(session, tenant, conversation_id, entry)
+                    for entry in turn.messages
+                ]
+                await store.mark_delivered_to_bot(session, tenant, conversation_id, answered_seq)
+                if turn.handoff is not None:
+                    await store.record_handoff_request(
+                        session,
+                        tenant,
+                        conversation_id,
+                        reason=turn.handoff.reason,
+                        summary=self._redact_values(turn.handoff.summary),
+                    )
+            for message in stored:
+                await self._sockets.broadcast(conversation_id, protocol.message(message))
+        return stored
+
+    async def store_system_message(
+        self,
+        tenant: TenantRef,
+        conversation_id: str,
+        text: str,
+        buttons: Sequence[dict[str, str]] = (),
+    ) -> Message:
+        async with self._locks.transcript(conversation_id):
+            async with self._db.sessionmaker.begin() as session:
+                message = await self._add(
+                    session, tenant, conversation_id, NewMessage("system", text, tuple(buttons))
+                )
+            await self._sockets.broadcast(conversation_id, protocol.message(message))
+        return message
+
+    async def _insert_customer_message(
+        self, tenant: TenantRef, conversation_id: str, frame: CustomerText
+    ) -> tuple[Message, bool, bool]:
+        """(message, duplicate, payload accepted)."""
+        text = self.redact(frame.text)
+        # Two tries: when another writer stores the same client_id between our
+        # lookup and our insert, the second try finds its row (duplicate).
+        for attempt in (1, 2):
+            try:
+                async with self._db.sessionmaker.begin() as session:
+                    conversation = await store.get_conversation(session, tenant, conversation_id)
+                    if conversation is None:
+                        raise ConversationNotFound()
+                    existing = await store.find_customer_message(
+                        session, tenant, conversation_id, frame.client_id
+                    )
+                    if existing is not None:
+                        return existing, True, existing.payload is not None
+                    if conversation.ended_at is not None:
+                        raise ConversationClosed()
+                    accepted = frame.payload is not None and (
+                        frame.payload in ALWAYS_OFFERED_PAYLOADS
+                        or frame.payload
+                        in await store.offered_payloads(session, tenant, conversation_id)
+                    )
+                    message, duplicate = await store.add_customer_message(
+                        session,
+                        tenant,
+                        conversation_id,
+                        client_id=frame.client_id,
+                        text=text,
+                        payload=self.redact(frame.payload) if accepted and frame.payload else None,
+                    )
+                    return message, duplicate, accepted
+            except store.DuplicateClientId:
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _add(
+        self, session: AsyncSession, tenant: TenantRef, conversation_id: str, entry: NewMessage
+    ) -> Message:
+        return await store.add_message(
+            session,
+            tenant,
+            conversation_id,
+            role=entry.role,
+            text=self.redact(entry.text),
+            buttons=entry.buttons,
+        )
+
+    def _redact_values(self, value: Any) -> Any:
+        """Every string in a JSON-like value, redacted (a handoff summary quotes the customer)."""
+        if isinstance(value, str):
+            return self.redact(value)
+        if isinstance(value, dict):
+            return {key: self._redact_values(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self._redact_values(item) for item in value]
+        return value

@@ -1,0 +1,142 @@
+"""Gateway settings, read and validated once from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from yarl import URL
+
+from bot.db.engine import database_url
+
+
+class SettingsError(ValueError):
+    """An environment variable is missing or malformed (raised at startup, never later)."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """At most `count` events per `seconds` sliding window."""
+
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, name: str, raw: str) -> RateLimit:
+        """'20/60' -> 20 per 60 s."""
+        count, sep, seconds = raw.partition("/")
+        try:
+            limit = cls(int(count), float(seconds.rstrip("s")))
+        except ValueError:
+            raise SettingsError(f"{name} must look like COUNT/SECONDS, e.g. 20/60") from None
+        if not sep or limit.count < 1 or limit.seconds <= 0:
+            raise SettingsError(f"{name} must look like COUNT/SECONDS with positive numbers")
+        return limit
+
+
+@dataclass(frozen=True)
+class Settings:
+    rasa_token: str = field(repr=False)  # secrets never reach logs via repr
+    database_url: str = field(repr=False)  # may carry a password
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://localhost:8000"
+    rasa_url: str = "http://127.0.0.1:5005"
+    action_server_url: str = "http://127.0.0.1:5055"
+    # The customer hears from us within this long, answered or not (3 s promise).
+    rasa_timeout_seconds: float = 2.5
+    # How long one Rasa call may take before it is abandoned and retried later.
+    rasa_request_timeout_seconds: float = 30.0
+    idle_timeout_seconds: float = 1800.0
+    max_message_chars: int = 2000
+    rate_limit_per_conversation: RateLimit = RateLimit(20, 60.0)
+    rate_limit_per_ip: RateLimit = RateLimit(60, 60.0)
+    # How often ended-by-idle conversations are looked for.
+    idle_sweep_seconds: float = 60.0
+    # Redelivery to Rasa after a failure: first wait, doubling up to the max.
+    retry_initial_seconds: float = 1.0
+    retry_max_seconds: float = 30.0
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
+        token = env.get("RASA_TOKEN", "").strip()
+        if not token:
+            raise SettingsError("RASA_TOKEN is required (Rasa's HTTP API is protected by it)")
+        settings = cls(
+            rasa_token=token,
+            database_url=database_url(env),
+            host=env.get("GATEWAY_HOST", cls.host),
+            port=_int(env, "GATEWAY_PORT", cls.port),
+            public_url=_url(env, "PUBLIC_URL", cls.public_url),
+            rasa_url=_url(env, "RASA_URL", cls.rasa_url),
+            action_server_url=_url(env, "ACTION_SERVER_URL", cls.action_server_url),
+            rasa_timeout_seconds=_positive(env, "RASA_TIMEOUT_SECONDS", cls.rasa_timeout_seconds),
+            rasa_request_timeout_seconds=_positive(
+                env, "RASA_REQUEST_TIMEOUT_SECONDS", cls.rasa_request_timeout_seconds
+            ),
+            idle_timeout_seconds=_positive(env, "IDLE_TIMEOUT_SECONDS", cls.idle_timeout_seconds),
+            max_message_chars=_int(env, "MAX_MESSAGE_CHARS", cls.max_message_chars),
+            rate_limit_per_conversation=_rate(
+                env, "RATE_LIMIT_PER_CONVERSATION", cls.rate_limit_per_conversation
+            ),
+            rate_limit_per_ip=_rate(env, "RATE_LIMIT_PER_IP", cls.rate_limit_per_ip),
+        )
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not 0 < self.port < 65536:
+            raise SettingsError("GATEWAY_PORT must be 1..65535")
+        if self.max_message_chars < 1:
+            raise SettingsError("MAX_MESSAGE_CHARS must be positive")
+        if self.rasa_timeout_seconds > self.rasa_request_timeout_seconds:
+            raise SettingsError(
+                "RASA_REQUEST_TIMEOUT_SECONDS must not be below RASA_TIMEOUT_SECONDS"
+            )
+
+    @property
+    def public_origin(self) -> str:
+        """'http://localhost:8000': the gateway's own pages (the demos) embed the widget."""
+        return origin_of(self.public_url)
+
+
+def origin_of(url: str) -> str:
+    parsed = URL(url)
+    return str(parsed.origin()).rstrip("/")
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    raw = env.get(name, "").strip() or default
+    parsed = URL(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
+    return raw.rstrip("/")
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+
+
+def _positive(env: Mapping[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be positive")
+    return value
+
+
+def _rate(env: Mapping[str, str], name: str, default: RateLimit) -> RateLimit:
+    raw = env.get(name, "").strip()
+    return RateLimit.parse(name, raw) if raw else default

@@ -1,0 +1,109 @@
+"""What an agent sees and writes in the console: queue, own chats, transcripts, messages, notes, canned responses.
+
+Everything goes through the agent's AgentScope: chats of tenants the agent does
+not serve are not found. Text agents type is redacted before it is stored, like
+the customer's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from bot.db import notes as note_store
+from bot.db.agents import AgentScope
+from bot.db.assignments import (
+    ScopedConversation,
+    chats_of_agent,
+    conversation_for_agent,
+    queue_for_agent,
+    touch_if_owned,
+)
+from bot.db.canned import canned_responses_for_agent
+from bot.db.conversations import add_message, messages_after
+from bot.db.models import CannedResponse, Conversation, Message
+from bot.db.notes import NoteView
+from bot.db.types import utcnow
+from bot.handoff.errors import InvalidHandoffInput, NotPermitted
+from bot.handoff.results import TextRedactor
+
+AGENT_MESSAGE_MAX_CHARS = 2000  # the widget's limit for customers, too
+
+
+class AgentWorkspace:
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        redactor: TextRedactor,
+        *,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._sessionmaker = sessionmaker
+        self._redactor = redactor
+        self._clock = clock
+
+    async def queue(self, scope: AgentScope) -> list[Conversation]:
+        """Waiting chats of the agent's tenants, longest waiting first."""
+        async with self._sessionmaker() as session:
+            return await queue_for_agent(session, scope)
+
+    async def my_chats(self, scope: AgentScope) -> list[Conversation]:
+        async with self._sessionmaker() as session:
+            return await chats_of_agent(session, scope)
+
+    async def conversation(self, scope: AgentScope, conversation_id: str) -> ScopedConversation:
+        async with self._sessionmaker() as session:
+            return await conversation_for_agent(session, scope, conversation_id)
+
+    async def transcript(
+        self, scope: AgentScope, conversation_id: str, *, after_seq: int = 0
+    ) -> list[Message]:
+        async with self._sessionmaker() as session:
+            scoped = await conversation_for_agent(session, scope, conversation_id)
+            return await messages_after(session, scoped.tenant, scoped.conversation.id, after_seq)
+
+    async def send_message(self, scope: AgentScope, conversation_id: str, text: str) -> Message:
+        """Post the agent's message to the customer; only in a chat the agent owns right now."""
+        text = _validated_text(text, "message", AGENT_MESSAGE_MAX_CHARS)
+        redacted = self._redactor.redact(text).text
+        async with self._sessionmaker.begin() as session:
+            scoped = await conversation_for_agent(session, scope, conversation_id)
+            owned = await touch_if_owned(
+                session, scoped.tenant.id, scoped.conversation.id, scope.agent_id, at=self._clock()
+            )
+            if not owned:
+                raise NotPermitted("write in a chat that is not assigned to you")
+            return await add_message(
+                session,
+                scoped.tenant,
+                scoped.conversation.id,
+                role="agent",
+                text=redacted,
+                agent_name=scope.display_name,
+            )
+
+    async def add_note(self, scope: AgentScope, conversation_id: str, text: str) -> NoteView:
+        """An internal note for agents (never shown to the customer)."""
+        text = _validated_text(text, "note", note_store.NOTE_MAX_CHARS)
+        async with self._sessionmaker.begin() as session:
+            return await note_store.add_note(
+                session, scope, conversation_id, self._redactor.redact(text).text
+            )
+
+    async def notes(self, scope: AgentScope, conversation_id: str) -> list[NoteView]:
+        async with self._sessionmaker() as session:
+            return await note_store.list_notes(session, scope, conversation_id)
+
+    async def canned_responses(self, scope: AgentScope, tenant_id: int) -> list[CannedResponse]:
+        async with self._sessionmaker() as session:
+            return await canned_responses_for_agent(session, scope, tenant_id)
+
+
+def _validated_text(text: str, field: str, limit: int) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidHandoffInput(field, "must not be empty")
+    if len(text) > limit:
+        raise InvalidHandoffInput(field, f"is longer than {limit} characters")
+    return text.strip()

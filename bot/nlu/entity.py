@@ -1,0 +1,27 @@
+"""The entity record every finder produces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict
+
+ACCOUNT_NUMBER = "account_number"
+TICKET_REF = "ticket_ref"
+EMAIL = "email"
+PHONE = "phone"
+AMOUNT = "amount"
+
+LABELS = (ACCOUNT_NUMBER, TICKET_REF, EMAIL, PHONE, AMOUNT)
+
+
+@dataclass(frozen=True)
+class Entity:
+    """One finding; start/end are character offsets into the original text."""
+
+    label: str
+    start: int
+    end: int
+    text: str  # the text as written, text == original[start:end]
+    value: str  # normalized: "12345678", "NRD-1042", "+4791234567", "1200.50 NOK"
+    # amounts carry {"amount": "1200.50", "currency": "NOK"}; other labels leave it empty
+    details: Dict[str, str] = field(default_factory=dict, hash=False)

@@ -1,0 +1,98 @@
+"""`python -m bot run`: the whole system on this machine, until Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+
+from bot.stack.services import MODEL_PATH, StackConfig, load_rasa_token, system_services
+from bot.stack.supervisor import ServiceFailed, Supervisor
+
+log = logging.getLogger(__name__)
+
+DEMO_TENANTS = ("nordlys", "fjordnett", "lighthouse")
+
+
+def config_from_env() -> StackConfig:
+    from bot.db.engine import database_url
+
+    return StackConfig(
+        database_url=database_url(),
+        rasa_token=load_rasa_token(),
+        rasa_port=int(os.environ.get("RASA_PORT", "5005")),
+        action_port=int(os.environ.get("ACTION_PORT", "5055")),
+        gateway_port=int(os.environ.get("GATEWAY_PORT", "8000")),
+        public_url=os.environ.get("PUBLIC_URL", ""),
+        with_gateway=_gateway_available(),
+    )
+
+
+def _gateway_available() -> bool:
+    try:
+        import bot.gateway.app  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def banner(cfg: StackConfig) -> str:
+    lines = ["", "The assistant is up.", ""]
+    if cfg.with_gateway:
+        lines.append("Chat as a customer on a client firm's (demo) website:")
+        lines += [f"  {cfg.gateway_url}/demo/{slug}" for slug in DEMO_TENANTS]
+        lines.append(f"  {cfg.gateway_url}/demo/nordlys?signed_in=1   (a customer the site already verified)")
+        lines.append("")
+    lines += [
+        "Chat in this terminal:   make shell            (TENANT=fjordnett make shell for another firm)",
+        "Demo customer:           nordlys account 10000001, postcode 0150",
+        f"Rasa HTTP API:           {cfg.rasa_url} (loopback only; token in var/rasa-token)",
+        f"Action server:           {cfg.action_url}",
+        f"Logs:                    {cfg.log_dir}/",
+        "",
+        "Ctrl-C stops everything.",
+    ]
+    return "\n".join(lines)
+
+
+async def run(cfg: StackConfig) -> int:
+    if not cfg.model.exists():
+        print(f"No trained model at {cfg.model}: run `make run` (it trains when needed).",
+              file=sys.stderr)
+        return 1
+    supervisor = Supervisor(cfg.log_dir)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        for spec in system_services(cfg):
+            print(f"starting {spec.name} …", flush=True)
+            await supervisor.start(spec)
+        print(banner(cfg), flush=True)
+        stopped = asyncio.ensure_future(stop.wait())
+        crashed = asyncio.ensure_future(supervisor.wait_any_exit())
+        done, _ = await asyncio.wait({stopped, crashed}, return_when=asyncio.FIRST_COMPLETED)
+        if crashed in done:
+            failed = crashed.result()
+            print(f"{failed.spec.name} stopped unexpectedly; see {failed.log_path}", file=sys.stderr)
+            return 1
+        crashed.cancel()
+        return 0
+    except ServiceFailed as error:
+        print(f"Start-up failed: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("stopping …", flush=True)
+        await supervisor.stop_all()
+        print("stopped.", flush=True)
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    return asyncio.run(run(config_from_env()))
+
+
+__all__ = ["main", "run", "config_from_env", "MODEL_PATH"]

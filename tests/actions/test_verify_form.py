@@ -1,0 +1,162 @@
+"""validate_verify_form: identity before any account detail; three failures hand off."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+from actions_harness import Outcome, conversation, run, user
+
+from actions.handoff import ActionHandoff
+from actions.verification import ValidateVerifyForm
+from bot.db import Database
+
+
+def answer(text: str, slot: str, *, entities: dict[str, str] | None = None, **slots: Any):
+    """The customer answers the form's question for `slot` with `text`."""
+    return conversation(
+        user(text, "inform", entities),
+        candidates={slot: (entities or {}).get(slot.replace("verification_factor", "email"), text)},
+        slots={"requested_slot": slot, **slots},
+        active_loop="verify_form",
+    )
+
+
+async def test_account_number_is_accepted_with_spaces_and_asked_for_the_factor_next(records: Database) -> None:
+    outcome = await run(ValidateVerifyForm(), answer("my account is 10 000 001", "account_number"))
+
+    assert outcome.slots["account_number"] == "10000001"
+    assert outcome.slots["verification_failures"] == 0
+    assert "requested_slot" not in outcome.slots  # the form goes on to the next question
+    assert outcome.texts == []
+
+
+async def test_account_number_of_the_wrong_length_is_refused_and_counted(records: Database) -> None:
+    outcome = await run(ValidateVerifyForm(), answer("1234567", "account_number"))
+
+    assert outcome.slots["account_number"] is None
+    assert outcome.slots["verification_failures"] == 1
+    assert outcome.texts == ["That account number should have 8 digits."]
+
+
+async def test_postcode_on_file_verifies_the_customer(records: Database) -> None:
+    outcome = await run(
+        ValidateVerifyForm(), answer("it's 0150", "verification_factor", account_number="10000001")
+    )
+
+    assert outcome.slots["verified"] is True
+    assert outcome.slots["customer_name"] == "Ola Nordmann"
+    assert outcome.slots["account_number"] == "10000001"
+    assert outcome.slots["verification_factor"] == "matched"  # the postcode itself is not kept
+    assert outcome.texts == ["Thanks, Ola Nordmann. You're verified."]
+
+
+async def test_email_on_file_verifies_whatever_its_case(records: Database) -> None:
+    tracker = answer(
+        "Ola.Nordmann@Example.no", "verification_factor",
+        entities={"email": "Ola.Nordmann@Example.no"}, account_number="10000001",
+    )
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots["verified"] is True
+
+
+async def test_uk_postcode_verifies_without_spaces_or_capitals(records: Database) -> None:
+    tracker = answer("bs14dj", "verification_factor", account_number="30000001", tenant="lighthouse")
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots["verified"] is True
+    assert outcome.slots["customer_name"] == "Oliver Bennett"
+
+
+async def test_account_number_and_postcode_in_one_message_verify_at_once(records: Database) -> None:
+    outcome = await run(
+        ValidateVerifyForm(), answer("account number 10000001, postcode 0150", "account_number")
+    )
+
+    assert outcome.slots["verified"] is True
+    assert outcome.slots["verification_factor"] == "matched"
+
+
+async def test_wrong_postcode_is_refused_counted_and_both_answers_asked_again(records: Database) -> None:
+    outcome = await run(
+        ValidateVerifyForm(), answer("0151", "verification_factor", account_number="10000001")
+    )
+
+    assert outcome.slots.get("verified") is None
+    assert outcome.slots["account_number"] is None
+    assert outcome.slots["verification_factor"] is None
+    assert outcome.slots["verification_failures"] == 1
+    assert outcome.texts == ["Those details don't match our records."]
+
+
+async def test_account_of_another_tenant_does_not_verify(records: Database) -> None:
+    # Ola's number and postcode are right, but the conversation belongs to Fjordnett.
+    tracker = answer("0150", "verification_factor", account_number="10000001", tenant="fjordnett")
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots.get("verified") is None
+    assert outcome.texts == ["Those details don't match our records."]
+
+
+async def test_an_answer_full_of_postcodes_is_a_single_wrong_guess(records: Database) -> None:
+    guesses = " ".join(f"{code:04d}" for code in range(140, 160))  # 0150 is among them
+
+    outcome = await run(
+        ValidateVerifyForm(), answer(guesses, "verification_factor", account_number="10000001")
+    )
+
+    assert outcome.slots.get("verified") is None
+    assert outcome.slots["verification_failures"] == 1
+
+
+async def test_third_failure_stops_the_form(records: Database) -> None:
+    tracker = answer("9999", "verification_factor", account_number="10000001", verification_failures=2.0)
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots["verification_failures"] == 3
+    assert outcome.slots["requested_slot"] is None  # ends verify_form; the rules hand off
+
+
+async def test_three_failed_verifications_hand_off_to_a_person(records: Database) -> None:
+    slots: dict[str, Any] = {}
+    attempts = [("1234", "account_number"), ("10000001", "account_number"), ("0999", "verification_factor"),
+                ("10000001", "account_number"), ("bad@example.no", "verification_factor")]
+    outcomes: list[Outcome] = []
+    for text, slot in attempts:
+        outcome = await run(ValidateVerifyForm(), answer(text, slot, **slots))
+        slots.update(outcome.slots)
+        outcomes.append(outcome)
+
+    assert [o.slots["verification_failures"] for o in outcomes] == [1, 1, 2, 2, 3]
+    assert outcomes[-1].slots["requested_slot"] is None
+    handoff = await run(ActionHandoff(), conversation(user("bad@example.no", "inform"), slots=slots))
+    assert handoff.custom[0]["handoff"]["reason"] == "verification_failed"
+    assert handoff.event_types()[-1] == "pause"
+
+
+async def test_already_verified_customer_is_not_asked_again(records: Database) -> None:
+    tracker = answer("10000001", "account_number", verified=True)
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots == {"requested_slot": None}
+
+
+async def test_unreachable_records_ask_again_without_counting_a_failure(
+    unreachable_records: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    tracker = answer("0150", "verification_factor", account_number="10000001")
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots == {"verification_factor": None}
+    assert outcome.texts == [
+        "Sorry, I can't reach our records right now. Please try again in a moment, or ask for a person."
+    ]
+    assert any(record.levelno == logging.ERROR for record in caplog.records)
