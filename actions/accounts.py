@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import EventList, Records, TenantAction
 from actions.formatting import day, language_of, money
+from actions.turns import intent_of, latest_turn_with
 from bot.db import Account, find_account, get_tenant
 
 logger = logging.getLogger(__name__)
@@ -19,12 +20,8 @@ ACCOUNT_QUESTIONS = ("check_balance", "check_plan", "check_account_status", "che
 
 def asked_question(tracker: Tracker) -> str | None:
     """The latest account question the customer asked, even turns ago (before verifying)."""
-    for event in reversed(tracker.events):
-        if event.get("event") == "user":
-            intent = (event.get("parse_data") or {}).get("intent", {}).get("name")
-            if intent in ACCOUNT_QUESTIONS:
-                return intent
-    return None
+    turn = latest_turn_with(tracker, ACCOUNT_QUESTIONS)
+    return intent_of(turn) if turn else None
 
 
 class ActionAccountInfo(TenantAction):

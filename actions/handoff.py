@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import EventList
+from actions.turns import intent_of, user_turns
 from actions.verification import MAX_FAILURES
 
 logger = logging.getLogger(__name__)
@@ -33,14 +34,6 @@ _REASON_BY_INTENT = {
 }
 
 
-def _user_turns(tracker: Tracker) -> list[dict[str, Any]]:
-    return [event for event in tracker.events if event.get("event") == "user"]
-
-
-def _intent(event: dict[str, Any]) -> str | None:
-    return ((event.get("parse_data") or {}).get("intent") or {}).get("name")
-
-
 def handoff_reason(tracker: Tracker) -> str:
     """Why the customer goes to a person, from the latest message and the slots."""
     intent = (tracker.latest_message.get("intent") or {}).get("name")
@@ -55,13 +48,13 @@ def handoff_reason(tracker: Tracker) -> str:
 
 def conversation_summary(tracker: Tracker, reason: str) -> dict[str, Any]:
     """What a human agent needs to pick the conversation up without asking again."""
-    turns = _user_turns(tracker)
-    intents = [name for name in map(_intent, turns) if name]
+    turns = user_turns(tracker)
+    intents = [name for name in map(intent_of, turns) if name]
     first_request = next(
         (
             str(turn.get("text"))
             for turn in turns
-            if _intent(turn) not in _NOT_A_REQUEST and not str(turn.get("text") or "/").startswith("/")
+            if intent_of(turn) not in _NOT_A_REQUEST and not str(turn.get("text") or "/").startswith("/")
         ),
         None,
     )
@@ -126,8 +119,8 @@ class ActionNluFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
-        turns = _user_turns(tracker)
-        if len(turns) >= 2 and _intent(turns[-2]) == "nlu_fallback":
+        turns = user_turns(tracker)
+        if len(turns) >= 2 and intent_of(turns[-2]) == "nlu_fallback":
             return hand_off(dispatcher, tracker, "nlu_fallback")
         dispatcher.utter_message(response="utter_ask_rephrase")
         return []

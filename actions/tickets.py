@@ -14,6 +14,7 @@ from rasa_sdk.types import DomainDict
 from actions.base import EventList, Records, TenantAction
 from actions.formatting import day, language_of, ticket_status
 from actions.privacy import redact
+from actions.turns import latest_turn_with
 from bot.db import InvalidTicketData, find_account, get_ticket, normalize_reference, open_ticket
 
 logger = logging.getLogger(__name__)
@@ -64,6 +65,17 @@ def reference_in(answer: str) -> str | None:
 class ValidateTicketForm(FormValidationAction):
     def name(self) -> str:
         return "validate_ticket_form"
+
+    async def extract_ticket_category(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        # As the form starts (nothing asked yet), the request itself often names the
+        # category ("I want to file a claim", "my internet is down"): don't ask again.
+        if tracker.get_slot("requested_slot") is not None or tracker.get_slot("ticket_category"):
+            return {}
+        request = latest_turn_with(tracker, ("open_ticket",)) or {}
+        category = category_of(str(request.get("text") or ""))
+        return {"ticket_category": category} if category else {}
 
     async def validate_ticket_category(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

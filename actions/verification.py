@@ -71,6 +71,10 @@ class ValidateVerifyForm(TenantAction):
         if tracker.get_slot("verified"):
             return [SlotSet("requested_slot", None)]
         answers = tracker.slots_to_validate()
+        if not {"account_number", "verification_factor"} & answers.keys():
+            # Nothing answered (e.g. an interruption): returning no events lets the
+            # form reject the turn, so the rules can handle what was said.
+            return []
         failures = int(tracker.get_slot("verification_failures") or 0)
         number = tracker.get_slot("account_number")
         factor = answers.get("verification_factor")
@@ -88,15 +92,17 @@ class ValidateVerifyForm(TenantAction):
                 )
             events.append(SlotSet("account_number", number))
 
+        verified = False
         if number and factor:
-            events += await self._check_factor(dispatcher, records, number, str(factor))
-            if not any(e["name"] == "verified" for e in events):
-                failures += 1
+            checked = await self._check_factor(dispatcher, records, number, str(factor))
+            verified = any(event["name"] == "verified" for event in checked)
+            failures += 0 if verified else 1
+            events += checked
         elif "verification_factor" in answers:
             events.append(SlotSet("verification_factor", None))
 
         events.append(SlotSet("verification_failures", float(failures)))
-        if failures >= MAX_FAILURES and not any(e["name"] == "verified" for e in events):
+        if failures >= MAX_FAILURES and not verified:
             events.append(SlotSet("requested_slot", None))  # ends the form; rules hand off
         return events
 

@@ -59,6 +59,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     from bot.db.engine import Database
     from bot.db.migrate import upgrade
     from bot.demo import seed_demo
+    from bot.handoff.demo_agents import seed_demo_agents
 
     url = _resolve_url(args)
     await upgrade(url)  # seeding needs the schema; upgrading an up-to-date database is a no-op
@@ -66,6 +67,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     try:
         async with database.sessionmaker.begin() as session:
             summary = await seed_demo(session)
+            agents = await seed_demo_agents(session)
     finally:
         await database.dispose()
     print(f"demo data is in {_printable(url)} ({summary.tenants_created} new tenants)")
@@ -75,6 +77,9 @@ async def _seed_demo(args: argparse.Namespace) -> int:
             f"  {customer.tenant_slug:<11} account {customer.account_number}  {customer.name:<15}"
             f" postcode {customer.postcode:<8} e-mail {customer.email}"
         )
+    print(f"demo agents (console at /agent, password {agents.password!r}):")
+    for agent in agents.agents:
+        print(f"  {agent.email:<18} {agent.role:<10} serves {', '.join(agent.tenants)}")
     return 0
 
 

@@ -5,23 +5,33 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import WSCloseCode, web
 
+from bot.console.hub import AgentHub
+from bot.console.routes import add_console_routes
 from bot.db import Database
+from bot.db.tenants import TenantRef
+from bot.events.bus import InProcessBus
 from bot.gateway.assets import STATIC_DIR, TEMPLATES_DIR, FileAsset
 from bot.gateway.cors import add_cors_headers
 from bot.gateway.keys import (
+    AGENT_HUB,
+    AGENT_LOGIN,
     BACKGROUND,
+    BUS,
     CONVERSATION_LIMITER,
     DATABASE,
     DELIVERY,
     DEMO_TEMPLATE,
+    HANDOFF,
     HTTP,
     IDLE_SWEEPER,
     IP_LIMITER,
     LOCKS,
+    LOGIN_LIMITER,
     METRICS,
     RASA,
     REDACTOR,
@@ -38,17 +48,23 @@ from bot.gateway.rate_limit import SlidingWindowLimiter
 from bot.gateway.routes import add_routes
 from bot.gateway.security_headers import add_security_headers
 from bot.gateway.services.delivery import BotDelivery
+from bot.gateway.services.handoff import HandoffBridge
+from bot.gateway.services.replies import HandoffRequest
 from bot.gateway.services.idle import IdleSweeper
 from bot.gateway.services.locks import ConversationLocks
 from bot.gateway.services.start import ConversationStart
 from bot.gateway.services.transcript import TextRedactor, Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
+from bot.handoff.login import AgentLogin
+from bot.handoff.services import HandoffService, HandoffSettings
+from bot.handoff.workspace import AgentWorkspace
 
 log = logging.getLogger(__name__)
 
 # REST bodies are tiny; the WebSocket has its own frame limit.
 CLIENT_MAX_SIZE = 64 * 1024
+SILENT_AGENT_SWEEP_SECONDS = 60.0
 
 
 def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> web.Application:
@@ -63,6 +79,9 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
     app[LOCKS] = ConversationLocks()
     app[CONVERSATION_LIMITER] = SlidingWindowLimiter(settings.rate_limit_per_conversation)
     app[IP_LIMITER] = SlidingWindowLimiter(settings.rate_limit_per_ip)
+    app[LOGIN_LIMITER] = SlidingWindowLimiter(settings.login_rate_limit)
+    # In-process now; the scale-out adds a Redis implementation of the same interface.
+    app[BUS] = InProcessBus()
     app[WIDGET_JS] = FileAsset(STATIC_DIR / "widget.js")
     app[DEMO_TEMPLATE] = FileAsset(TEMPLATES_DIR / "demo.html")
     if redactor is not None:
@@ -73,6 +92,7 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
     app.on_response_prepare.append(add_cors_headers)
     app.on_shutdown.append(close_sockets_and_finish_turns)
     add_routes(app)
+    add_console_routes(app)
     return app
 
 
@@ -117,7 +137,37 @@ async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     app[IDLE_SWEEPER] = IdleSweeper(
         app[DATABASE], app[SOCKETS], settings.idle_timeout_seconds, settings.idle_sweep_seconds
     )
+    sessionmaker = app[DATABASE].sessionmaker
+    handoff_settings = HandoffSettings()
+    bridge = HandoffBridge(
+        app[DATABASE],
+        HandoffService(sessionmaker, app[REDACTOR], settings=handoff_settings),
+        AgentWorkspace(sessionmaker, app[REDACTOR]),
+        transcript,
+        app[SOCKETS],
+        app[LOCKS],
+        app[RASA],
+        app[BUS],
+        heartbeat_timeout=handoff_settings.heartbeat_timeout,
+    )
+    app[HANDOFF] = bridge
+
+    async def on_handoff(
+        tenant: TenantRef, conversation_id: str, request: HandoffRequest, language: str
+    ) -> None:
+        await bridge.start(
+            tenant, conversation_id, reason=request.reason, summary=request.summary, language=language
+        )
+
+    delivery.on_handoff = on_handoff
+    app[AGENT_LOGIN] = AgentLogin(
+        sessionmaker, session_ttl=timedelta(hours=settings.agent_session_hours)
+    )
+    app[AGENT_HUB] = AgentHub(
+        bridge, app[AGENT_LOGIN], app[BUS], grace_seconds=settings.agent_disconnect_grace_seconds
+    )
     yield
+    await bridge.close()
     await delivery.close()
 
 
@@ -130,6 +180,7 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     tasks = [
         asyncio.create_task(_resume_pending(app[DELIVERY])),
         asyncio.create_task(app[IDLE_SWEEPER].run_forever()),
+        asyncio.create_task(_requeue_silent_agents(app)),
     ]
     app[BACKGROUND] = tasks
     yield
@@ -148,6 +199,23 @@ async def _resume_pending(delivery: BotDelivery) -> None:
         log.info("resending unanswered messages of %d conversations", waiting)
 
 
+async def _requeue_silent_agents(app: web.Application) -> None:
+    """Chats of agents gone without a clean disconnect (e.g. this gateway restarted while they
+    chatted) go back to the queue; the per-connection grace period covers the usual case."""
+    settings = app[SETTINGS]
+    grace = timedelta(seconds=settings.agent_disconnect_grace_seconds)
+    bridge = app[HANDOFF]
+    while True:
+        try:
+            changes = await bridge.service.requeue_silent_agents(
+                grace=max(grace, bridge.heartbeat_timeout)
+            )
+            await bridge.apply(changes)
+        except Exception:
+            log.exception("looking for chats of silent agents failed")
+        await asyncio.sleep(SILENT_AGENT_SWEEP_SECONDS)
+
+
 async def close_sockets_and_finish_turns(app: web.Application) -> None:
     """Graceful shutdown: tell every tab we are going away, then let running turns finish.
 
@@ -155,6 +223,8 @@ async def close_sockets_and_finish_turns(app: web.Application) -> None:
     gets what it missed from the database; unanswered messages stay stored as
     undelivered and are resent by the next start.
     """
+    if AGENT_HUB in app:
+        await app[AGENT_HUB].close_all()
     sockets = app[SOCKETS].all()
     await asyncio.gather(
         *(

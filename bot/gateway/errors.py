@@ -95,6 +95,14 @@ class AssistantUnavailable(GatewayError):
     )
 
 
+class NotAllowedNow(GatewayError):
+    """A valid request the conversation's state does not allow (e.g. rating an open chat)."""
+
+    code = "not_allowed"
+    status = 409
+    default_message = "That is not possible in this conversation right now."
+
+
 class ServiceUnavailable(GatewayError):
     code = "service_unavailable"
     status = 503

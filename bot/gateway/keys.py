@@ -7,18 +7,22 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
+from bot.console.hub import AgentHub
 from bot.db import Database
+from bot.events.bus import EventBus
 from bot.gateway.assets import FileAsset
 from bot.gateway.metrics import GatewayMetrics
 from bot.gateway.rasa_client import RasaClient
 from bot.gateway.rate_limit import SlidingWindowLimiter
 from bot.gateway.services.delivery import BotDelivery
+from bot.gateway.services.handoff import HandoffBridge
 from bot.gateway.services.idle import IdleSweeper
 from bot.gateway.services.locks import ConversationLocks
 from bot.gateway.services.start import ConversationStart
 from bot.gateway.services.transcript import TextRedactor, Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
+from bot.handoff.login import AgentLogin
 
 # Built by create_app
 SETTINGS = web.AppKey("settings", Settings)
@@ -29,6 +33,8 @@ CONVERSATION_LIMITER = web.AppKey("conversation_limiter", SlidingWindowLimiter)
 IP_LIMITER = web.AppKey("ip_limiter", SlidingWindowLimiter)
 WIDGET_JS = web.AppKey("widget_js", FileAsset)
 DEMO_TEMPLATE = web.AppKey("demo_template", FileAsset)
+BUS = web.AppKey("bus", EventBus)
+LOGIN_LIMITER = web.AppKey("login_limiter", SlidingWindowLimiter)
 
 # Set by the cleanup contexts at startup
 DATABASE = web.AppKey("database", Database)
@@ -39,6 +45,9 @@ TRANSCRIPT = web.AppKey("transcript", Transcript)
 START = web.AppKey("start", ConversationStart)
 DELIVERY = web.AppKey("delivery", BotDelivery)
 IDLE_SWEEPER = web.AppKey("idle_sweeper", IdleSweeper)
+HANDOFF = web.AppKey("handoff", HandoffBridge)
+AGENT_LOGIN = web.AppKey("agent_login", AgentLogin)
+AGENT_HUB = web.AppKey("agent_hub", AgentHub)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])
 
 # Per request: the Origin that passed the tenant's allow-list (gets CORS headers).

@@ -82,6 +82,30 @@ class RasaClient:
             raise RasaBadResponse("the REST channel did not answer with a list")
         return [BotReply.parse(item) for item in raw]
 
+    async def resume(self, conversation_id: str) -> None:
+        """Resume a tracker paused by the handoff (ConversationResumed), through the HTTP API."""
+        await self._request(
+            "POST",
+            f"conversations/{conversation_id}/tracker/events",
+            json_body={"event": "resume"},
+            authenticated=True,
+            label="conversations/…/tracker/events",
+        )
+
+    async def trigger_intent(self, conversation_id: str, intent: str) -> list[BotReply]:
+        """Run the bot's turn for `intent` as if the customer had said it; its replies in order."""
+        raw = await self._request(
+            "POST",
+            f"conversations/{conversation_id}/trigger_intent",
+            json_body={"name": intent},
+            authenticated=True,
+            label="conversations/…/trigger_intent",
+        )
+        messages = raw.get("messages") if isinstance(raw, dict) else None
+        if not isinstance(messages, list):
+            raise RasaBadResponse("trigger_intent did not answer with messages")
+        return [BotReply.parse(item) for item in messages]
+
     async def status(self, timeout: float | None = None) -> dict[str, Any]:
         """GET /status (needs the token); raises RasaUnavailable when Rasa is not ready."""
         raw = await self._request("GET", "status", authenticated=True, timeout=timeout)
@@ -97,8 +121,10 @@ class RasaClient:
         json_body: Any = None,
         authenticated: bool = False,
         timeout: float | None = None,
+        label: str | None = None,
     ) -> Any:
         url = self._base / path
+        path = label or path  # what errors may name: never a conversation id
         if authenticated:
             url = url.with_query(token=self._token)
         request_timeout = aiohttp.ClientTimeout(total=timeout) if timeout else self._timeout

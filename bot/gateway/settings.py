@@ -57,6 +57,12 @@ class Settings:
     # Redelivery to Rasa after a failure: first wait, doubling up to the max.
     retry_initial_seconds: float = 1.0
     retry_max_seconds: float = 30.0
+    # Agent console: how long a login lasts, and how long an agent's chats wait for them
+    # after their console lost its connection before going back to the queue.
+    agent_session_hours: float = 12.0
+    agent_disconnect_grace_seconds: float = 60.0
+    # Login attempts per client address (argon2 makes each one cost CPU).
+    login_rate_limit: RateLimit = RateLimit(10, 60.0)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -81,6 +87,11 @@ class Settings:
                 env, "RATE_LIMIT_PER_CONVERSATION", cls.rate_limit_per_conversation
             ),
             rate_limit_per_ip=_rate(env, "RATE_LIMIT_PER_IP", cls.rate_limit_per_ip),
+            agent_session_hours=_positive(env, "AGENT_SESSION_HOURS", cls.agent_session_hours),
+            agent_disconnect_grace_seconds=_positive(
+                env, "AGENT_DISCONNECT_GRACE_SECONDS", cls.agent_disconnect_grace_seconds
+            ),
+            login_rate_limit=_rate(env, "LOGIN_RATE_LIMIT", cls.login_rate_limit),
         )
         settings.validate()
         return settings
@@ -94,6 +105,11 @@ class Settings:
             raise SettingsError(
                 "RASA_REQUEST_TIMEOUT_SECONDS must not be below RASA_TIMEOUT_SECONDS"
             )
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Cookies only over HTTPS when the gateway is served over HTTPS."""
+        return URL(self.public_url).scheme == "https"
 
     @property
     def public_origin(self) -> str:

@@ -44,6 +44,31 @@ async def test_a_typed_category_is_understood(typed: str, category: str) -> None
     assert outcome.slots["ticket_category"] == category
 
 
+@pytest.mark.parametrize(
+    ("request_text", "category"),
+    [("I want to file a claim", "claim"), ("my internet is down, please open a case", "technical"),
+     ("my bill is wrong", "billing"), ("I'd like to open a ticket", None)],
+)
+async def test_the_request_that_started_the_form_can_name_the_category(
+    request_text: str, category: str | None
+) -> None:
+    # Activation after verification: the latest message is the postcode, not the request.
+    tracker = conversation(user(request_text, "open_ticket"), user("0150", "inform"), slots={"verified": True})
+
+    outcome = await run(ValidateTicketForm(), tracker)
+
+    assert outcome.slots.get("ticket_category") == category
+
+
+async def test_the_category_is_not_guessed_once_the_customer_was_asked() -> None:
+    tracker = conversation(user("I want to file a claim", "open_ticket"), user("hmm", "inform"),
+                           slots={"requested_slot": "ticket_category"}, active_loop="ticket_form")
+
+    outcome = await run(ValidateTicketForm(), tracker)
+
+    assert "ticket_category" not in outcome.slots
+
+
 async def test_an_unknown_category_is_asked_again_with_the_choices() -> None:
     outcome = await run(ValidateTicketForm(), form_answer("bananas", "ticket_category"))
 

@@ -140,6 +140,18 @@ async def test_three_failed_verifications_hand_off_to_a_person(records: Database
     assert handoff.event_types()[-1] == "pause"
 
 
+async def test_an_interruption_is_left_to_the_rules(records: Database) -> None:
+    # 'this is ridiculous' fills no form slot; with no events the form rejects the
+    # turn and the complaint rule takes over instead of the question being repeated.
+    tracker = conversation(user("this is ridiculous", "complain"), candidates={"pending_request": "account_info"},
+                           slots={"requested_slot": "verification_factor", "account_number": "10000001"},
+                           active_loop="verify_form")
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.events == [] and outcome.messages == []
+
+
 async def test_already_verified_customer_is_not_asked_again(records: Database) -> None:
     tracker = answer("10000001", "account_number", verified=True)
 

@@ -62,7 +62,7 @@ async def test_verify_then_balance_ticket_status_and_human(assistant: StackConfi
             assert _amount_in(replies) == account.amount_due
 
             # Open a ticket: category by quick reply, description as free text, confirmation.
-            replies = await customer.say("my meter reading on the last bill is wrong, please open a case")
+            replies = await customer.say("I need to open a case, please")
             assert any(reply.get("buttons") for reply in replies), replies
             assert "describe" in texts(await customer.say('/inform{"ticket_category":"billing"}'))
             description = "The bill says 18230 kWh but my meter shows 17410 kWh."

@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import WSMsgType, web
 
+from bot.db.errors import DomainError
 from bot.gateway import protocol
 from bot.gateway.cors import require_allowed_origin
 from bot.gateway.errors import (
@@ -13,12 +14,14 @@ from bot.gateway.errors import (
     ConversationNotFound,
     GatewayError,
     HelloRequired,
+    NotAllowedNow,
     RateLimited,
 )
 from bot.gateway.keys import (
     CONVERSATION_LIMITER,
     DATABASE,
     DELIVERY,
+    HANDOFF,
     IP_LIMITER,
     METRICS,
     SETTINGS,
@@ -81,12 +84,19 @@ class FrameHandler:
             elif isinstance(frame, CustomerText):
                 await self._customer_text(socket, socket.conversation_id, frame)
             elif isinstance(frame, Typing):
-                pass  # shown to human agents once they exist (handoff); nothing to do for the bot
+                # Shown to the agent's console; the bot does not care.
+                await self._app[HANDOFF].customer_typing(
+                    socket.tenant.ref, socket.conversation_id, frame.on
+                )
         except GatewayError as error:
             await self.report(socket, error)
         except ConversationClosed:
             self._app[SOCKETS].release(socket)
             await socket.send(protocol.conversation_ended("idle"))
+        except DomainError as error:
+            # e.g. rating a chat that is not resolved: a clear answer, the socket stays open.
+            log.info("ws frame refused on tenant %s: %s", socket.tenant.slug, type(error).__name__)
+            await self.report(socket, NotAllowedNow(str(error)))
         except Exception:
             log.exception("frame of tenant %s failed", socket.tenant.slug)
             await self.report(socket, GatewayError())
@@ -111,14 +121,21 @@ class FrameHandler:
         except ConversationNotFound:
             self._app[SOCKETS].release(socket)  # its next message gets hello_required
             raise
-        if not stored.duplicate:
-            self._app[DELIVERY].submit(
-                tenant,
-                conversation_id,
-                stored.seq,
-                frame.client_id,
-                socket.language or socket.tenant.language,
-                # Rasa gets the original text (only the stored copy is redacted).
-                text=frame.text,
-                payload=frame.payload if stored.payload_accepted else None,
-            )
+        if stored.duplicate:
+            return
+        language = socket.language or socket.tenant.language
+        payload = frame.payload if stored.payload_accepted else None
+        if await self._app[HANDOFF].customer_message(
+            tenant, conversation_id, stored.seq, payload, language
+        ):
+            return  # for the human agent (or a rating / a left message), not for Rasa
+        self._app[DELIVERY].submit(
+            tenant,
+            conversation_id,
+            stored.seq,
+            frame.client_id,
+            socket.language or socket.tenant.language,
+            # Rasa gets the original text (only the stored copy is redacted).
+            text=frame.text,
+            payload=payload,
+        )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from bot.db import Database
@@ -29,7 +29,7 @@ from bot.gateway.metrics import GatewayMetrics
 from bot.gateway.rasa_client import RasaClient, RasaUnavailable
 from bot.gateway.services import texts
 from bot.gateway.services.locks import ConversationLocks
-from bot.gateway.services.replies import interpret_replies
+from bot.gateway.services.replies import HandoffRequest, interpret_replies
 from bot.gateway.services.transcript import Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
@@ -73,6 +73,9 @@ class BotDelivery:
         self._in_flight: set[asyncio.Task[Any]] = set()  # drains and their watchers
         self._retries: dict[str, asyncio.Task[None]] = {}
         self._closing = False
+        # Set by the app: the assistant asked for a person (args: tenant, conversation, request, language).
+        self.on_handoff: Callable[[TenantRef, str, HandoffRequest, str], Awaitable[None]] | None = None
+        self._handed_off: set[str] = set()  # conversations whose turn just ended in a handoff
 
     def submit(
         self,
@@ -119,6 +122,11 @@ class BotDelivery:
                         self._settle_all(conversation_id, False)
                         self.schedule_retry(tenant, conversation_id)
                         return False
+                    if conversation_id in self._handed_off:
+                        # The rest is for the person taking over, not for Rasa.
+                        self._handed_off.discard(conversation_id)
+                        self._forget(conversation_id)
+                        return True
                 return True
             except Exception:
                 log.exception("delivering messages of tenant %s failed", tenant.slug)
@@ -184,6 +192,13 @@ class BotDelivery:
             return False
         turn = interpret_replies(replies, context.language)
         await self._transcript.store_bot_turn(tenant, conversation_id, message.seq, turn)
+        if turn.handoff is not None and self.on_handoff is not None:
+            self._handed_off.add(conversation_id)
+            try:
+                await self.on_handoff(tenant, conversation_id, turn.handoff, context.language)
+            except Exception:
+                # The handoff request is stored on the conversation; the customer still got the bot's words.
+                log.exception("starting the handoff of tenant %s failed", tenant.slug)
         self._metrics.turn_latency.observe(time.perf_counter() - started)
         self._metrics.turns.labels("answered").inc()
         self._originals.pop(key, None)

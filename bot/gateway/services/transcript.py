@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -58,6 +58,13 @@ class Transcript:
         self._redactor = redactor
         self._sockets = sockets
         self._locks = locks
+        # Told about every stored message after the tabs got it (the agent consoles listen).
+        self.on_stored: Callable[[TenantRef, Message], Awaitable[None]] | None = None
+
+    async def _stored(self, tenant: TenantRef, messages: Sequence[Message]) -> None:
+        if self.on_stored is not None:
+            for message in messages:
+                await self.on_stored(tenant, message)
 
     def redact(self, text: str) -> str:
         return self._redactor.redact(text).text if text else text
@@ -78,6 +85,8 @@ class Transcript:
             await sender.send(protocol.ack(frame.client_id, message.seq, duplicate=duplicate))
             if not duplicate:
                 await self._sockets.broadcast(conversation_id, protocol.message(message))
+        if not duplicate:
+            await self._stored(tenant, [message])
         return StoredCustomerMessage(message.seq, duplicate, payload_accepted)
 
     async def store_bot_turn(
@@ -97,10 +106,11 @@ class Transcript:
                         tenant,
                         conversation_id,
                         reason=turn.handoff.reason,
-                        summary=self._redact_values(turn.handoff.summary),
+                        summary=self.redact_values(turn.handoff.summary),
                     )
             for message in stored:
                 await self._sockets.broadcast(conversation_id, protocol.message(message))
+        await self._stored(tenant, stored)
         return stored
 
     async def store_system_message(
@@ -116,6 +126,7 @@ class Transcript:
                     session, tenant, conversation_id, NewMessage("system", text, tuple(buttons))
                 )
             await self._sockets.broadcast(conversation_id, protocol.message(message))
+        await self._stored(tenant, [message])
         return message
 
     async def _insert_customer_message(
@@ -169,12 +180,12 @@ class Transcript:
             buttons=entry.buttons,
         )
 
-    def _redact_values(self, value: Any) -> Any:
+    def redact_values(self, value: Any) -> Any:
         """Every string in a JSON-like value, redacted (a handoff summary quotes the customer)."""
         if isinstance(value, str):
             return self.redact(value)
         if isinstance(value, dict):
-            return {key: self._redact_values(item) for key, item in value.items()}
+            return {key: self.redact_values(item) for key, item in value.items()}
         if isinstance(value, list):
-            return [self._redact_values(item) for item in value]
+            return [self.redact_values(item) for item in value]
         return value

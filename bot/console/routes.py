@@ -1,0 +1,37 @@
+"""URL map of the agent console (docs/agent-console.md)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from bot.console import api, pages
+
+API = "/agent/api"
+CONVERSATION = f"{API}/conversations/{{conversation_id}}"
+
+
+def add_console_routes(app: web.Application) -> None:
+    router = app.router
+    router.add_get("/agent", pages.console_page)
+    router.add_get("/agent/", pages.console_page)
+    router.add_get("/agent/login", pages.login_page)
+    router.add_static("/agent/static", pages.STATIC_DIR, show_index=False)
+    router.add_get("/agent/ws", api.agent_socket)
+
+    router.add_post(f"{API}/login", api.login)
+    router.add_post(f"{API}/logout", api.logout)
+    router.add_get(f"{API}/me", api.me)
+    router.add_get(f"{API}/queue", api.queue)
+    router.add_get(f"{API}/overview", api.supervisor_overview)
+
+    router.add_get(CONVERSATION, api.conversation)
+    router.add_get(f"{CONVERSATION}/canned", api.canned_responses)
+    router.add_get(f"{CONVERSATION}/transfer_targets", api.transfer_targets)
+    router.add_post(f"{CONVERSATION}/claim", api.claim)
+    router.add_post(f"{CONVERSATION}/messages", api.send_message)
+    router.add_post(f"{CONVERSATION}/notes", api.add_note)
+    router.add_post(f"{CONVERSATION}/transfer", api.transfer)
+    router.add_post(f"{CONVERSATION}/resolve", api.resolve)
+    router.add_post(f"{CONVERSATION}/hand_back", api.hand_back)
+    router.add_post(f"{CONVERSATION}/tickets", api.create_ticket)
+    router.add_post(f"{CONVERSATION}/tickets/{{reference}}/status", api.update_ticket)
