@@ -84,26 +84,35 @@ class RasaClient:
 
     async def resume(self, conversation_id: str) -> None:
         """Resume a tracker paused by the handoff (ConversationResumed), through the HTTP API."""
+        await self.append_events(conversation_id, [{"event": "resume"}])
+
+    async def append_events(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         await self._request(
             "POST",
             f"conversations/{conversation_id}/tracker/events",
-            json_body={"event": "resume"},
+            json_body=events,
             authenticated=True,
             label="conversations/…/tracker/events",
         )
 
-    async def trigger_intent(self, conversation_id: str, intent: str) -> list[BotReply]:
-        """Run the bot's turn for `intent` as if the customer had said it; its replies in order."""
+    async def execute_response(self, conversation_id: str, action: str) -> list[BotReply]:
+        """Run one action (e.g. the greeting response) without letting the policies predict
+        further, then listen again; its replies in order.
+
+        Not trigger_intent: after a handoff the dialogue history still ends in the
+        escalation, and a predicted turn would escalate again.
+        """
         raw = await self._request(
             "POST",
-            f"conversations/{conversation_id}/trigger_intent",
-            json_body={"name": intent},
+            f"conversations/{conversation_id}/execute",
+            json_body={"name": action},
             authenticated=True,
-            label="conversations/…/trigger_intent",
+            label="conversations/…/execute",
         )
         messages = raw.get("messages") if isinstance(raw, dict) else None
         if not isinstance(messages, list):
-            raise RasaBadResponse("trigger_intent did not answer with messages")
+            raise RasaBadResponse("execute did not answer with messages")
+        await self.append_events(conversation_id, [{"event": "action", "name": "action_listen"}])
         return [BotReply.parse(item) for item in messages]
 
     async def status(self, timeout: float | None = None) -> dict[str, Any]:

@@ -18,19 +18,19 @@ RECEIVE_GUARD_SECONDS = 10.0  # a hang guard, not a speed assertion
 
 
 class ConsoleRasa(FakeRasa):
-    """FakeRasa plus Rasa's HTTP API for the handoff: resume a tracker, trigger an intent."""
+    """FakeRasa plus Rasa's HTTP API for the handoff: append tracker events, execute an action."""
 
     def __init__(self, replies: Callable[[dict[str, Any]], list[dict[str, Any]]] = echo_replies) -> None:
         super().__init__(replies)
-        self.api_calls: list[tuple[str, str, dict[str, Any]]] = []  # (conversation, endpoint, body)
+        self.api_calls: list[tuple[str, str, Any]] = []  # (conversation, endpoint, body)
 
     def app(self) -> web.Application:
         app = super().app()
         app.router.add_post("/conversations/{cid}/tracker/events", self._events)
-        app.router.add_post("/conversations/{cid}/trigger_intent", self._trigger)
+        app.router.add_post("/conversations/{cid}/execute", self._execute)
         return app
 
-    def calls(self, conversation_id: str) -> list[tuple[str, dict[str, Any]]]:
+    def calls(self, conversation_id: str) -> list[tuple[str, Any]]:
         return [(endpoint, body) for cid, endpoint, body in self.api_calls if cid == conversation_id]
 
     async def _events(self, request: web.Request) -> web.Response:
@@ -39,11 +39,11 @@ class ConsoleRasa(FakeRasa):
         self.api_calls.append((request.match_info["cid"], "events", await request.json()))
         return web.json_response({"sender_id": request.match_info["cid"], "paused": False})
 
-    async def _trigger(self, request: web.Request) -> web.Response:
+    async def _execute(self, request: web.Request) -> web.Response:
         if request.query.get("token") != RASA_TOKEN:
             return web.json_response({"message": "unauthorized"}, status=401)
         body = await request.json()
-        self.api_calls.append((request.match_info["cid"], "trigger_intent", body))
+        self.api_calls.append((request.match_info["cid"], "execute", body))
         return web.json_response(
             {"tracker": {}, "messages": [{"recipient_id": request.match_info["cid"], "text": WELCOME_BACK}]}
         )

@@ -160,8 +160,9 @@ async def test_handing_back_resumes_rasa_and_the_bot_greets_the_customer_again(
     greeting = await customer.wait_for(lambda f: f["type"] == "message" and f["role"] == "bot" and f["text"] == WELCOME_BACK)
     assert greeting
     assert fake_rasa.calls(conversation_id) == [
-        ("events", {"event": "resume"}),
-        ("trigger_intent", {"name": "greet"}),
+        ("events", [{"event": "resume"}]),
+        ("execute", {"name": "utter_greet"}),
+        ("events", [{"event": "action", "name": "action_listen"}]),
     ]
     assert (await conversation(desk_db, conversation_id)).state == "bot"
 
@@ -350,7 +351,7 @@ async def test_customer_writing_after_resolution_is_answered_by_the_bot_again(
     await customer.say("one more question", cid())
 
     await customer.wait_for(lambda f: f["type"] == "message" and f["text"] == "echo: one more question")
-    assert ("events", {"event": "resume"}) in fake_rasa.calls(conversation_id)
+    assert ("events", [{"event": "resume"}]) in fake_rasa.calls(conversation_id)
     assert (await conversation(desk_db, conversation_id)).state == "bot"
 
 

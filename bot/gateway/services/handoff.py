@@ -44,7 +44,7 @@ from bot.handoff.workspace import AgentWorkspace
 log = logging.getLogger(__name__)
 
 GATEWAY_HANDOFF_REASON = "assistant_unavailable"
-WELCOME_BACK_INTENT = "greet"
+WELCOME_BACK_RESPONSE = "utter_greet"
 
 
 class HandoffBridge:
@@ -280,7 +280,7 @@ class HandoffBridge:
     async def _welcome_back(self, tenant: TenantRef, conversation_id: str, language: str) -> None:
         """The bot greets the customer again (its greeting turn, through Rasa's HTTP API)."""
         try:
-            replies = await self._rasa.trigger_intent(conversation_id, WELCOME_BACK_INTENT)
+            replies = await self._rasa.execute_response(conversation_id, WELCOME_BACK_RESPONSE)
         except RasaUnavailable as error:
             log.warning("the bot could not greet back on tenant %s: %s", tenant.slug, error)
             return

@@ -15,8 +15,8 @@ _ASSISTANT_UNAVAILABLE = {
 }
 _ASK_FOR_PERSON = {"en": "Talk to a person", "nb": "Snakk med et menneske"}
 _HANDOFF_REQUESTED = {
-    "en": "I have asked for a person to take over this conversation. They will continue here.",
-    "nb": "Jeg har bedt om at et menneske tar over samtalen. De fortsetter her.",
+    "en": "I am asking for a person to take over this conversation.",
+    "nb": "Jeg ber om at et menneske tar over samtalen.",
 }
 
 
