@@ -223,6 +223,8 @@ async def close_sockets_and_finish_turns(app: web.Application) -> None:
     gets what it missed from the database; unanswered messages stay stored as
     undelivered and are resent by the next start.
     """
+    if HANDOFF in app:
+        await app[HANDOFF].close()  # no grace-period requeue for consoles closed by the restart
     if AGENT_HUB in app:
         await app[AGENT_HUB].close_all()
     sockets = app[SOCKETS].all()

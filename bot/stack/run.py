@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 
+from bot.handoff.demo_agents import DEMO_AGENT_PASSWORD
 from bot.stack.services import MODEL_PATH, StackConfig, load_rasa_token, system_services
 from bot.stack.supervisor import ServiceFailed, Supervisor
 
@@ -44,6 +45,10 @@ def banner(cfg: StackConfig) -> str:
         lines.append("Chat as a customer on a client firm's (demo) website:")
         lines += [f"  {cfg.gateway_url}/demo/{slug}" for slug in DEMO_TENANTS]
         lines.append(f"  {cfg.gateway_url}/demo/nordlys?signed_in=1   (a customer the site already verified)")
+        lines.append("")
+        lines.append(f"Take escalated chats as a human agent: {cfg.gateway_url}/agent")
+        lines.append(f"  kari@bpo.example (nordlys, fjordnett) · sam@bpo.example (lighthouse) · "
+                     f"sup@bpo.example (supervisor) — password {DEMO_AGENT_PASSWORD}")
         lines.append("")
     lines += [
         "Chat in this terminal:   make shell            (TENANT=fjordnett make shell for another firm)",

@@ -71,6 +71,7 @@ class HandoffBridge:
         self._rasa = rasa
         self._bus = bus
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._closing = False
         transcript.on_stored = self.message_stored
 
     # --- the customer's side ------------------------------------------------------------
@@ -230,12 +231,17 @@ class HandoffBridge:
                 await self._sockets.broadcast(conversation_id, queue_frame(status))
 
     def spawn(self, coroutine: Any) -> None:
-        """Run in the background (e.g. a grace period), keeping a reference until done."""
+        """Run in the background (e.g. a grace period), keeping a reference until done.
+        Nothing new starts once the gateway shuts down (the database is going away)."""
+        if self._closing:
+            coroutine.close()
+            return
         task = asyncio.create_task(coroutine)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
+        self._closing = True
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -36,6 +36,7 @@
       conversation: "Conversation", message: "Message", placeholder: "Write a message…", send: "Send",
       you: "You", agent: "agent", suggestions: "Suggested replies",
       online: "We reply right away", verified: "Signed in", helping: "{name} is helping you",
+      inLine: "You are number {n} in line for a person", inLineWait: "You are number {n} in line · about {m} min",
       reconnecting: "Reconnecting…", offline: "Offline — sending when you are back",
       sending: "Sending…", queued: "Not sent yet — waiting for the connection",
       typing: "{name} is typing…", ended: "The conversation has ended — anything you write now starts a new one.",
@@ -51,6 +52,7 @@
       conversation: "Samtale", message: "Melding", placeholder: "Skriv en melding…", send: "Send",
       you: "Du", agent: "kundebehandler", suggestions: "Forslag til svar",
       online: "Vi svarer med en gang", verified: "Innlogget", helping: "{name} hjelper deg",
+      inLine: "Du er nummer {n} i køen til en person", inLineWait: "Du er nummer {n} i køen · ca. {m} min",
       reconnecting: "Kobler til på nytt…", offline: "Frakoblet — sender når du er tilbake",
       sending: "Sender…", queued: "Ikke sendt ennå — venter på tilkobling",
       typing: "{name} skriver…", ended: "Samtalen er avsluttet — det du skriver nå, starter en ny.",
@@ -278,6 +280,7 @@ textarea{font-size:16px}
   let unread = 0;
   let isOpen = false;
   let agentName = "";
+  let queuePlace = null; // {n, m} while waiting for a person (live `queue` frames)
   let conn = "online";
   let verified = false; // the gateway confirmed data-user-id/hash
   let awaitingNew = false; // the conversation ended; no new one offered yet
@@ -404,10 +407,18 @@ textarea{font-size:16px}
   const setConn = (state) => {
     conn = state;
     ui.w.setAttribute("data-conn", state);
-    const online = agentName ? t("helping", { name: agentName }) : t(verified ? "verified" : "online");
+    const waiting = queuePlace && (queuePlace.m == null ? t("inLine", queuePlace) : t("inLineWait", queuePlace));
+    const online = agentName ? t("helping", { name: agentName }) : waiting || t(verified ? "verified" : "online");
     const text = state === "online" ? online : t(state);
     if (ui.status.textContent !== text) ui.status.textContent = text;
     for (const el of pending.values()) setPendingState(el);
+  };
+
+  // Who is on the other side now: a person (name), a place in the queue, or the assistant.
+  const onHandoff = (name, place) => {
+    agentName = name;
+    queuePlace = place;
+    setConn(conn);
   };
 
   const setPendingState = (el) => {
@@ -650,6 +661,9 @@ textarea{font-size:16px}
     else if (f.type === "ack") settle(f.client_id, f.seq | 0);
     else if (f.type === "typing") f.on ? showTyping(f.role) : hideTyping();
     else if (f.type === "conversation_ended") onEnded();
+    else if (f.type === "queue") onHandoff("", { n: f.position | 0, m: f.estimated_wait_seconds == null ? null : Math.max(1, Math.ceil(f.estimated_wait_seconds / 60)) });
+    else if (f.type === "agent_joined") onHandoff(String(f.agent_name || t("agent")), null);
+    else if (f.type === "agent_left") onHandoff("", null);
     else if (f.type === "error") onError(f);
   };
 

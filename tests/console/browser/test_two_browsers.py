@@ -69,7 +69,10 @@ async def test_customer_and_agent_chat_live_then_the_agent_resolves_and_the_cust
 
     await console.login()
     await ask_for_person(widget)
+    # Live, in the widget's header: the place in the queue, then who took over.
+    await expect(widget.status).to_contain_text("number 1 in line")
     await console.claim_first()
+    await expect(widget.status).to_have_text("Kari is helping you")
     await expect(console.page.locator("#reason")).to_have_text("customer request")
     await expect(console.page.locator("#summary")).to_contain_text("bill looks too high")
     await expect(console.transcript).to_contain_text("I want to talk to a person")  # the bot's part too
@@ -87,6 +90,7 @@ async def test_customer_and_agent_chat_live_then_the_agent_resolves_and_the_cust
     await console.page.get_by_role("button", name="Resolve").click()
     await expect(widget.quick_replies).to_have_count(5)
     await widget.page.screenshot(path=str(screenshots / "widget-rating.png"))
+    await expect(widget.status).not_to_contain_text("Kari")  # nobody is "helping" any more
     await widget.quick_replies.filter(has_text="5").click()
     await expect(widget.system_message("Thank you for your rating")).to_be_visible()
 
