@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import api, pages
+from bot.console import admin_api, api, pages
 
 API = "/agent/api"
 CONVERSATION = f"{API}/conversations/{{conversation_id}}"
@@ -35,3 +35,5 @@ def add_console_routes(app: web.Application) -> None:
     router.add_post(f"{CONVERSATION}/hand_back", api.hand_back)
     router.add_post(f"{CONVERSATION}/tickets", api.create_ticket)
     router.add_post(f"{CONVERSATION}/tickets/{{reference}}/status", api.update_ticket)
+
+    admin_api.add_admin_routes(app, f"{API}/admin")  # role admin only (docs/agent-console.md)
