@@ -158,7 +158,10 @@
     if (!text || !state.current) return;
     showError("");
     try {
-      await api("POST", `/agent/api/conversations/${encodeURIComponent(state.current)}/messages`, { text });
+      const id = state.current;
+      const sent = await api("POST", `/agent/api/conversations/${encodeURIComponent(id)}/messages`, { text });
+      // Shown from the answer at once; the live event for it is dropped as a duplicate (same seq).
+      if (sent && sent.message && state.current === id) appendMessage(sent.message);
       $("reply").value = "";
       sendTyping(false);
     } catch (error) {

@@ -81,6 +81,7 @@ async def test_customer_and_agent_chat_live_then_the_agent_resolves_and_the_cust
     await console.reply.fill("Hi, I'm Kari. Let me look at your bill.")
     await console.reply.press("Enter")
     await expect(widget.log.locator(".row.agent", has_text="Let me look at your bill")).to_be_visible()
+    await expect(console.transcript.locator(".msg.agent", has_text="Let me look at your bill")).to_have_count(1)
     await widget.send("Thank you, Kari!")
     await expect(console.transcript.locator(".msg.customer", has_text="Thank you, Kari!")).to_be_visible()
 
