@@ -94,7 +94,8 @@ def rasa_service(cfg: StackConfig) -> ServiceSpec:
         "--endpoints", str(ROOT / "endpoints.yml"),
         "--credentials", str(ROOT / "credentials.yml"),
         # The HTTP API (tracker, pause/resume) is for our gateway only: loopback and a token.
-        "--enable-api", "--auth-token", cfg.rasa_token,
+        # "=" form: a url-safe token may begin with "-", which argparse would take for an option.
+        "--enable-api", f"--auth-token={cfg.rasa_token}",
         "--interface", "127.0.0.1", "--port", str(cfg.rasa_port),
     ]
     return ServiceSpec("rasa", argv, env, f"{cfg.rasa_url}/status?token={cfg.rasa_token}", 180.0)
