@@ -12,12 +12,24 @@ MODEL    := models/assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
                    $(wildcard bot/nlu/*.py)
 
-.PHONY: run test setup envs db train shell chat validate test-python test-engine test-rasa \
-        browser clean
+.PHONY: run run-scaled test setup envs db train shell chat validate test-python test-engine \
+        test-rasa browser clean
 
 ## make run: environments, database, demo data, model (when stale), then every process.
 run: setup
 	$(APP_PY) -m bot run
+
+## make run-scaled: the production shape on this machine: two gateways, two Rasa servers (each
+## with its action server) sharing PostgreSQL (database bpo_scaled) and Redis.
+SCALED_DB_NAME ?= bpo_scaled
+SCALED_ENV := DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/$(SCALED_DB_NAME) \
+              REDIS_URL=redis://127.0.0.1:6379/0 RASA_SERVERS=2 GATEWAYS=2
+run-scaled: envs $(MODEL)
+	@psql -h 127.0.0.1 -U postgres -d test -tAc "SELECT 1 FROM pg_database WHERE datname='$(SCALED_DB_NAME)'" \
+		| grep -q 1 || createdb -h 127.0.0.1 -U postgres $(SCALED_DB_NAME)
+	$(SCALED_ENV) $(APP_PY) -m bot migrate
+	$(SCALED_ENV) $(APP_PY) -m bot seed-demo
+	$(SCALED_ENV) $(APP_PY) -m bot run
 
 ## make test: every test in tests/ (SQLite and PostgreSQL), then Rasa's own checks.
 test: setup browser test-python test-engine test-rasa

@@ -72,7 +72,7 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = True) -> str
 
 @domain_errors
 async def login(request: web.Request) -> web.Response:
-    if not request.app[LOGIN_LIMITER].allow(request.remote or "unknown"):
+    if not await request.app[LOGIN_LIMITER].allow(request.remote or "unknown"):
         raise TooManyLogins()
     body = await json_body(request)
     email, password = text_field(body, "email"), text_field(body, "password")

@@ -78,10 +78,11 @@ class AgentHub:
         """Run one console's socket until it closes (`token`: its session, re-checked per frame)."""
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
+        topics = [tenant_topic(t) for t in scope.tenant_ids] + [agent_topic(scope.agent_id)]
+        # Live before 'ready': the console sees every event from then on.
+        subscription = await self._bus.subscribe(topics)
         connection = AgentConnection(ws, scope, token)
         self._connections.setdefault(scope.agent_id, set()).add(connection)
-        topics = [tenant_topic(t) for t in scope.tenant_ids] + [agent_topic(scope.agent_id)]
-        subscription = self._bus.subscribe(topics)
         forward = asyncio.create_task(self._forward(connection, subscription))
         try:
             await connection.send({"type": "ready", "agent_id": scope.agent_id})
@@ -112,8 +113,7 @@ class AgentHub:
                 await connection.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
 
     async def _forward(self, connection: AgentConnection, subscription: Subscription) -> None:
-        while True:
-            event = await subscription.get()
+        async for event in subscription:  # ends when the subscription (or the bus) closes
             await connection.send(event)
 
     async def _handle(self, connection: AgentConnection, raw: str) -> None:

@@ -355,13 +355,19 @@ async def end_idle_conversations(
     return await _with_tenants(session, [(row.tenant_id, row.id) for row in rows])
 
 
-async def conversations_awaiting_bot(session: AsyncSession) -> list[ConversationKey]:
-    """Open conversations with the bot, across tenants, with messages Rasa has not answered."""
-    undelivered = exists().where(
+async def conversations_awaiting_bot(
+    session: AsyncSession, *, sent_before: datetime | None = None
+) -> list[ConversationKey]:
+    """Open conversations with the bot, across tenants, with messages Rasa has not answered
+    (only those waiting since before `sent_before`, when given)."""
+    conditions = [
         Message.conversation_id == Conversation.id,
         Message.role == "customer",
         Message.delivered_to_bot.is_(False),
-    )
+    ]
+    if sent_before is not None:
+        conditions.append(Message.created_at < sent_before)
+    undelivered = exists().where(*conditions)
     rows = (
         await session.execute(
             select(Conversation.tenant_id, Conversation.id).where(

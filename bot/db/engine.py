@@ -106,3 +106,11 @@ class Database:
     def __repr__(self) -> str:
         # Never show a password that may be part of the URL.
         return f"Database({make_url(self.url).render_as_string(hide_password=True)!r})"
+
+
+def is_lost_connection(error: BaseException) -> bool:
+    """The database connection died under a statement (a restart, a failover, a terminated
+    backend). The pool has already dropped it; a transaction retried now gets a new one."""
+    from sqlalchemy.exc import DBAPIError
+
+    return isinstance(error, DBAPIError) and error.connection_invalidated

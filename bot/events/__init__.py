@@ -1,5 +1,8 @@
-"""Publish/subscribe between the gateway's parts (and, later, between gateway instances)."""
+"""Publish/subscribe between the gateway's parts and between gateway instances.
 
-from bot.events.bus import EventBus, InProcessBus, Subscription
+InProcessBus within one process; bot.events.redis_bus.RedisBus across processes.
+"""
 
-__all__ = ["EventBus", "InProcessBus", "Subscription"]
+from bot.events.bus import EventBus, InProcessBus, Subscription, SubscriptionClosed
+
+__all__ = ["EventBus", "InProcessBus", "Subscription", "SubscriptionClosed"]

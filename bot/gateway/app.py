@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -15,6 +16,7 @@ from bot.console.routes import add_console_routes
 from bot.db import Database
 from bot.db.tenants import TenantRef
 from bot.events.bus import InProcessBus
+from bot.events.redis_bus import RedisBus
 from bot.gateway.assets import STATIC_DIR, TEMPLATES_DIR, FileAsset
 from bot.gateway.cors import add_cors_headers
 from bot.gateway.keys import (
@@ -43,8 +45,8 @@ from bot.gateway.keys import (
 )
 from bot.gateway.metrics import GatewayMetrics
 from bot.gateway.middlewares import error_middleware, request_log_middleware
-from bot.gateway.rasa_client import RasaClient
-from bot.gateway.rate_limit import SlidingWindowLimiter
+from bot.gateway.rasa_client import RasaClient, RasaServers
+from bot.gateway.rate_limit import RedisSlidingWindowLimiter, SlidingWindowLimiter
 from bot.gateway.routes import add_routes
 from bot.gateway.security_headers import add_security_headers
 from bot.gateway.services.delivery import BotDelivery
@@ -52,9 +54,10 @@ from bot.gateway.services.handoff import HandoffBridge
 from bot.gateway.services.replies import HandoffRequest
 from bot.gateway.services.idle import IdleSweeper
 from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.redis_locks import RedisConversationLocks
 from bot.gateway.services.start import ConversationStart
 from bot.gateway.services.transcript import TextRedactor, Transcript
-from bot.gateway.settings import Settings
+from bot.gateway.settings import RateLimit, Settings
 from bot.gateway.sockets import SocketRegistry
 from bot.handoff.login import AgentLogin
 from bot.handoff.services import HandoffService, HandoffSettings
@@ -65,6 +68,7 @@ log = logging.getLogger(__name__)
 # REST bodies are tiny; the WebSocket has its own frame limit.
 CLIENT_MAX_SIZE = 64 * 1024
 SILENT_AGENT_SWEEP_SECONDS = 60.0
+ORPHAN_SWEEP_SECONDS = 60.0
 
 
 def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> web.Application:
@@ -75,19 +79,14 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
     )
     app[SETTINGS] = settings
     app[METRICS] = GatewayMetrics()
-    app[SOCKETS] = SocketRegistry()
-    app[LOCKS] = ConversationLocks()
-    app[CONVERSATION_LIMITER] = SlidingWindowLimiter(settings.rate_limit_per_conversation)
-    app[IP_LIMITER] = SlidingWindowLimiter(settings.rate_limit_per_ip)
-    app[LOGIN_LIMITER] = SlidingWindowLimiter(settings.login_rate_limit)
-    # In-process now; the scale-out adds a Redis implementation of the same interface.
-    app[BUS] = InProcessBus()
     app[WIDGET_JS] = FileAsset(STATIC_DIR / "widget.js")
     app[DEMO_TEMPLATE] = FileAsset(TEMPLATES_DIR / "demo.html")
     if redactor is not None:
         app[REDACTOR] = redactor
     # Started in this order, cleaned up in reverse.
-    app.cleanup_ctx.extend([database_ctx, redactor_ctx, rasa_ctx, services_ctx, background_ctx])
+    app.cleanup_ctx.extend(
+        [database_ctx, shared_state_ctx, redactor_ctx, rasa_ctx, services_ctx, background_ctx]
+    )
     app.on_response_prepare.append(add_security_headers)
     app.on_response_prepare.append(add_cors_headers)
     app.on_shutdown.append(close_sockets_and_finish_turns)
@@ -101,6 +100,41 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[DATABASE] = database
     yield
     await database.dispose()
+
+
+async def shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
+    """What gateway instances share: with REDIS_URL, events, rate limits and turn locks go
+    through Redis (any number of instances); without it they stay in this process."""
+    settings = app[SETTINGS]
+    redis = None
+    if settings.redis_url:
+        from redis.asyncio import Redis
+
+        # A quick connect timeout: while Redis is unreachable, limits fail open at once.
+        redis = Redis.from_url(settings.redis_url, socket_connect_timeout=2.0)
+        prefix = settings.redis_prefix
+        app[BUS] = RedisBus(redis, prefix=prefix)
+        app[LOCKS] = RedisConversationLocks(
+            redis, lease_seconds=settings.turn_lock_lease_seconds, prefix=prefix
+        )
+        limiter = functools.partial(RedisSlidingWindowLimiter, redis, prefix=prefix)
+    else:
+        app[BUS] = InProcessBus()
+        app[LOCKS] = ConversationLocks()
+        limiter = _local_limiter
+    app[CONVERSATION_LIMITER] = limiter("conversation", settings.rate_limit_per_conversation)
+    app[IP_LIMITER] = limiter("ip", settings.rate_limit_per_ip)
+    app[LOGIN_LIMITER] = limiter("login", settings.login_rate_limit)
+    app[SOCKETS] = SocketRegistry(app[BUS], app[DATABASE], app[LOCKS])
+    yield
+    await app[SOCKETS].close()
+    await app[BUS].close()
+    if redis is not None:
+        await redis.aclose()
+
+
+def _local_limiter(_name: str, limit: RateLimit) -> SlidingWindowLimiter:
+    return SlidingWindowLimiter(limit)
 
 
 async def redactor_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -117,8 +151,11 @@ async def rasa_ctx(app: web.Application) -> AsyncIterator[None]:
     # One session (one connection pool) for every call to Rasa and the action server.
     async with aiohttp.ClientSession(raise_for_status=False) as http:
         app[HTTP] = http
-        app[RASA] = RasaClient(
-            http, settings.rasa_url, settings.rasa_token, settings.rasa_request_timeout_seconds
+        app[RASA] = RasaServers(
+            [
+                RasaClient(http, url, settings.rasa_token, settings.rasa_request_timeout_seconds)
+                for url in settings.rasa_servers
+            ]
         )
         yield
 
@@ -178,7 +215,7 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     /readyz says what is missing.
     """
     tasks = [
-        asyncio.create_task(_resume_pending(app[DELIVERY])),
+        asyncio.create_task(_resume_pending(app[DELIVERY], app[SETTINGS])),
         asyncio.create_task(app[IDLE_SWEEPER].run_forever()),
         asyncio.create_task(_requeue_silent_agents(app)),
     ]
@@ -189,14 +226,23 @@ async def background_ctx(app: web.Application) -> AsyncIterator[None]:
     await asyncio.gather(*tasks, return_exceptions=True)
 
 
-async def _resume_pending(delivery: BotDelivery) -> None:
-    try:
-        waiting = await delivery.resume_pending()
-    except Exception:
-        log.exception("could not look for unanswered messages of a previous run")
-        return
-    if waiting:
-        log.info("resending unanswered messages of %d conversations", waiting)
+async def _resume_pending(delivery: BotDelivery, settings: Settings) -> None:
+    """At startup: what a previous run left unanswered. With several instances (Redis), also
+    every minute: what an instance that died left (its tabs usually reconnect elsewhere first)."""
+    shared = bool(settings.redis_url)
+    # Fresh messages belong to the instance that took them (it has the unredacted text).
+    waiting_longer_than = settings.rasa_timeout_seconds * 2 if shared else None
+    while True:
+        try:
+            waiting = await delivery.resume_pending(waiting_longer_than=waiting_longer_than)
+        except Exception:
+            log.exception("could not look for unanswered messages")
+        else:
+            if waiting:
+                log.info("resending unanswered messages of %d conversations", waiting)
+        if not shared:
+            return
+        await asyncio.sleep(ORPHAN_SWEEP_SECONDS)
 
 
 async def _requeue_silent_agents(app: web.Application) -> None:

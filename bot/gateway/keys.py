@@ -12,12 +12,12 @@ from bot.db import Database
 from bot.events.bus import EventBus
 from bot.gateway.assets import FileAsset
 from bot.gateway.metrics import GatewayMetrics
-from bot.gateway.rasa_client import RasaClient
-from bot.gateway.rate_limit import SlidingWindowLimiter
+from bot.gateway.rasa_client import RasaServers
+from bot.gateway.rate_limit import RateLimiter
 from bot.gateway.services.delivery import BotDelivery
 from bot.gateway.services.handoff import HandoffBridge
 from bot.gateway.services.idle import IdleSweeper
-from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.locks import TurnLocks
 from bot.gateway.services.start import ConversationStart
 from bot.gateway.services.transcript import TextRedactor, Transcript
 from bot.gateway.settings import Settings
@@ -28,19 +28,19 @@ from bot.handoff.login import AgentLogin
 SETTINGS = web.AppKey("settings", Settings)
 METRICS = web.AppKey("metrics", GatewayMetrics)
 SOCKETS = web.AppKey("sockets", SocketRegistry)
-LOCKS = web.AppKey("locks", ConversationLocks)
-CONVERSATION_LIMITER = web.AppKey("conversation_limiter", SlidingWindowLimiter)
-IP_LIMITER = web.AppKey("ip_limiter", SlidingWindowLimiter)
+LOCKS = web.AppKey("locks", TurnLocks)
+CONVERSATION_LIMITER = web.AppKey("conversation_limiter", RateLimiter)
+IP_LIMITER = web.AppKey("ip_limiter", RateLimiter)
 WIDGET_JS = web.AppKey("widget_js", FileAsset)
 DEMO_TEMPLATE = web.AppKey("demo_template", FileAsset)
 BUS = web.AppKey("bus", EventBus)
-LOGIN_LIMITER = web.AppKey("login_limiter", SlidingWindowLimiter)
+LOGIN_LIMITER = web.AppKey("login_limiter", RateLimiter)
 
 # Set by the cleanup contexts at startup
 DATABASE = web.AppKey("database", Database)
 REDACTOR = web.AppKey("redactor", TextRedactor)
 HTTP = web.AppKey("http", aiohttp.ClientSession)
-RASA = web.AppKey("rasa", RasaClient)
+RASA = web.AppKey("rasa", RasaServers)
 TRANSCRIPT = web.AppKey("transcript", Transcript)
 START = web.AppKey("start", ConversationStart)
 DELIVERY = web.AppKey("delivery", BotDelivery)

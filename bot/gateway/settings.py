@@ -44,6 +44,18 @@ class Settings:
     public_url: str = "http://localhost:8000"
     rasa_url: str = "http://127.0.0.1:5005"
     action_server_url: str = "http://127.0.0.1:5055"
+    # Scale-out: several Rasa servers (RASA_URLS) and action servers (ACTION_SERVER_URLS);
+    # empty means just the one above.
+    rasa_urls: tuple[str, ...] = ()
+    action_server_urls: tuple[str, ...] = ()
+    # Redis for events between gateway instances, shared rate limits and turn locks;
+    # empty: everything in this process (one gateway instance).
+    redis_url: str = field(default="", repr=False)  # may carry a password
+    # Every Redis key and channel starts with it: deployments may share one Redis.
+    redis_prefix: str = "bpo:"
+    # A conversation's turn lock in Redis is renewed while held; when its instance dies,
+    # another may take the conversation over after at most this long.
+    turn_lock_lease_seconds: float = 10.0
     # The customer hears from us within this long, answered or not (3 s promise).
     rasa_timeout_seconds: float = 2.5
     # How long one Rasa call may take before it is abandoned and retried later.
@@ -69,14 +81,25 @@ class Settings:
         token = env.get("RASA_TOKEN", "").strip()
         if not token:
             raise SettingsError("RASA_TOKEN is required (Rasa's HTTP API is protected by it)")
+        rasa_urls = _urls(env, "RASA_URLS") or (_url(env, "RASA_URL", cls.rasa_url),)
+        action_urls = _urls(env, "ACTION_SERVER_URLS") or (
+            _url(env, "ACTION_SERVER_URL", cls.action_server_url),
+        )
         settings = cls(
             rasa_token=token,
             database_url=database_url(env),
             host=env.get("GATEWAY_HOST", cls.host),
             port=_int(env, "GATEWAY_PORT", cls.port),
             public_url=_url(env, "PUBLIC_URL", cls.public_url),
-            rasa_url=_url(env, "RASA_URL", cls.rasa_url),
-            action_server_url=_url(env, "ACTION_SERVER_URL", cls.action_server_url),
+            rasa_url=rasa_urls[0],
+            action_server_url=action_urls[0],
+            rasa_urls=rasa_urls,
+            action_server_urls=action_urls,
+            redis_url=_redis_url(env),
+            redis_prefix=env.get("REDIS_PREFIX", "").strip() or cls.redis_prefix,
+            turn_lock_lease_seconds=_positive(
+                env, "TURN_LOCK_LEASE_SECONDS", cls.turn_lock_lease_seconds
+            ),
             rasa_timeout_seconds=_positive(env, "RASA_TIMEOUT_SECONDS", cls.rasa_timeout_seconds),
             rasa_request_timeout_seconds=_positive(
                 env, "RASA_REQUEST_TIMEOUT_SECONDS", cls.rasa_request_timeout_seconds
@@ -107,6 +130,14 @@ class Settings:
             )
 
     @property
+    def rasa_servers(self) -> tuple[str, ...]:
+        return self.rasa_urls or (self.rasa_url,)
+
+    @property
+    def action_servers(self) -> tuple[str, ...]:
+        return self.action_server_urls or (self.action_server_url,)
+
+    @property
     def secure_cookies(self) -> bool:
         """Cookies only over HTTPS when the gateway is served over HTTPS."""
         return URL(self.public_url).scheme == "https"
@@ -128,6 +159,20 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise SettingsError(f"{name} must be an http(s) URL, got {raw!r}")
     return raw.rstrip("/")
+
+
+def _urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    """A comma-separated list of http(s) URLs; () when unset."""
+    parts = [part.strip() for part in env.get(name, "").split(",") if part.strip()]
+    return tuple(_url({name: part}, name, "") for part in parts)
+
+
+def _redis_url(env: Mapping[str, str]) -> str:
+    raw = env.get("REDIS_URL", "").strip()
+    if raw and URL(raw).scheme not in ("redis", "rediss", "unix"):
+        # Only the scheme is named: the URL may hold a password.
+        raise SettingsError("REDIS_URL must be a redis://, rediss:// or unix:// URL")
+    return raw
 
 
 def _int(env: Mapping[str, str], name: str, default: int) -> int:

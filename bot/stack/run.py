@@ -28,6 +28,9 @@ def config_from_env() -> StackConfig:
         gateway_port=int(os.environ.get("GATEWAY_PORT", "8000")),
         public_url=os.environ.get("PUBLIC_URL", ""),
         with_gateway=_gateway_available(),
+        rasa_servers=int(os.environ.get("RASA_SERVERS", "1")),
+        gateways=int(os.environ.get("GATEWAYS", "1")),
+        redis_url=os.environ.get("REDIS_URL", ""),
     )
 
 
@@ -42,11 +45,17 @@ def _gateway_available() -> bool:
 def banner(cfg: StackConfig) -> str:
     lines = ["", "The assistant is up.", ""]
     if cfg.with_gateway:
+        if cfg.gateways > 1:
+            lines.append(f"{cfg.gateways} gateway instances sharing PostgreSQL/Redis state "
+                         f"(put a load balancer in front in production):")
+            lines += [f"  {url}" for url in cfg.gateway_urls]
+            lines.append(f"{cfg.rasa_servers} Rasa servers: {', '.join(cfg.rasa_urls)}")
+            lines.append("")
         lines.append("Chat as a customer on a client firm's (demo) website:")
         lines += [f"  {cfg.gateway_url}/demo/{slug}" for slug in DEMO_TENANTS]
         lines.append(f"  {cfg.gateway_url}/demo/nordlys?signed_in=1   (a customer the site already verified)")
         lines.append("")
-        lines.append(f"Take escalated chats as a human agent: {cfg.gateway_url}/agent")
+        lines.append(f"Take escalated chats as a human agent: {cfg.gateway_urls[-1]}/agent")
         lines.append(f"  kari@bpo.example (nordlys, fjordnett) · sam@bpo.example (lighthouse) · "
                      f"sup@bpo.example (supervisor) — password {DEMO_AGENT_PASSWORD}")
         lines.append("")
@@ -73,9 +82,9 @@ async def run(cfg: StackConfig) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
-        for spec in system_services(cfg):
-            print(f"starting {spec.name} …", flush=True)
-            await supervisor.start(spec)
+        for tier in system_services(cfg):
+            print(f"starting {', '.join(spec.name for spec in tier)} …", flush=True)
+            await supervisor.start_all([tier])
         print(banner(cfg), flush=True)
         stopped = asyncio.ensure_future(stop.wait())
         crashed = asyncio.ensure_future(supervisor.wait_any_exit())
@@ -97,7 +106,12 @@ async def run(cfg: StackConfig) -> int:
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    return asyncio.run(run(config_from_env()))
+    try:
+        cfg = config_from_env()
+    except ValueError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        return 2
+    return asyncio.run(run(cfg))
 
 
 __all__ = ["main", "run", "config_from_env", "MODEL_PATH"]

@@ -40,9 +40,27 @@ class Supervisor:
         self._log_dir = log_dir
         self.running: list[Running] = []
 
-    async def start_all(self, specs: list[ServiceSpec]) -> None:
-        for spec in specs:
-            await self.start(spec)
+    async def start_all(self, tiers: list[list[ServiceSpec]]) -> None:
+        """Tier by tier; the services of one tier start side by side (two Rasa servers load
+        their models at the same time). Raises the first failure once the tier settled."""
+        for tier in tiers:
+            results = await asyncio.gather(*(self.start(spec) for spec in tier), return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise result
+
+    def find(self, name: str) -> Running:
+        return next(running for running in self.running if running.spec.name == name)
+
+    async def kill(self, name: str) -> None:
+        """SIGKILL one service (no clean shutdown): what a crashed machine looks like."""
+        running = self.find(name)
+        try:
+            os.killpg(running.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        await running.process.wait()
+        self.running.remove(running)
 
     async def start(self, spec: ServiceSpec) -> Running:
         self._log_dir.mkdir(parents=True, exist_ok=True)

@@ -69,6 +69,7 @@ def script(message: str) -> list[dict[str, Any]]:
 class FakeRasa:
     def __init__(self) -> None:
         self.received: list[Received] = []  # answered webhook calls, in order
+        self._trackers: dict[str, list[dict[str, Any]]] = {}
         self.down = False  # answer 503, as a Rasa that is restarting does
         self._release: asyncio.Event | None = None
         self.turn_started = asyncio.Event()
@@ -92,6 +93,7 @@ class FakeRasa:
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
         app.router.add_get("/status", self._status)
         app.router.add_get("/", self._status)
+        app.router.add_get("/conversations/{sender}/tracker", self._tracker)
         return app
 
     async def _webhook(self, request: web.Request) -> web.Response:
@@ -103,7 +105,22 @@ class FakeRasa:
             await self._release.wait()
         self.received.append(Received(body["sender"], body["message"], body.get("metadata") or {}))
         replies = script(body["message"])
+        self._trackers.setdefault(body["sender"], []).extend(
+            [
+                {"event": "user", "text": body["message"], "metadata": body.get("metadata")},
+                *({"event": "bot", "text": reply.get("text"), "data": reply} for reply in replies),
+                {"event": "action", "name": "action_listen"},
+            ]
+        )
         return web.json_response([{"recipient_id": body["sender"], **reply} for reply in replies])
+
+    async def _tracker(self, request: web.Request) -> web.Response:
+        """The turns answered so far, as Rasa's tracker store keeps them (the gateway looks a
+        message up here before sending it again after a crash)."""
+        if self.down:
+            return web.json_response({"message": "Rasa is restarting"}, status=503)
+        sender = request.match_info["sender"]
+        return web.json_response({"sender_id": sender, "events": self._trackers.get(sender, [])})
 
     async def _status(self, request: web.Request) -> web.Response:
         if self.down:

@@ -85,6 +85,8 @@ class FakeRasa:
         self.mode = "answer"
         self.attempts: list[dict[str, Any]] = []  # every webhook body received
         self.answered: list[dict[str, Any]] = []  # the ones answered with replies
+        self.trackers: dict[str, list[dict[str, Any]]] = {}  # what Rasa's tracker store keeps
+        self.tracker_reads = 0
         self._released = asyncio.Event()
 
     @property
@@ -100,6 +102,7 @@ class FakeRasa:
         app.router.add_post("/webhooks/rest/webhook", self._webhook)
         app.router.add_get("/status", self._status)
         app.router.add_get("/health", self._health)
+        app.router.add_get("/conversations/{sender}/tracker", self._tracker)
         return app
 
     async def _webhook(self, request: web.Request) -> web.Response:
@@ -110,7 +113,25 @@ class FakeRasa:
         if self.mode == "hold":
             await self._released.wait()
         self.answered.append(body)
-        return web.json_response(self.replies(body))
+        replies = self.replies(body)
+        # Like Rasa: the turn's events are saved together once it is answered.
+        self.trackers.setdefault(body["sender"], []).extend(
+            [
+                {"event": "user", "text": body["message"], "metadata": body.get("metadata")},
+                *({"event": "bot", "text": reply.get("text"), "data": reply} for reply in replies),
+                {"event": "action", "name": "action_listen"},
+            ]
+        )
+        return web.json_response(replies)
+
+    async def _tracker(self, request: web.Request) -> web.Response:
+        if request.query.get("token") != RASA_TOKEN:
+            return web.json_response({"message": "unauthorized"}, status=401)
+        if self.mode == "unavailable":
+            return web.json_response({"error": "not ready"}, status=503)
+        self.tracker_reads += 1
+        sender = request.match_info["sender"]
+        return web.json_response({"sender_id": sender, "events": self.trackers.get(sender, [])})
 
     async def _status(self, request: web.Request) -> web.Response:
         if request.query.get("token") != RASA_TOKEN:

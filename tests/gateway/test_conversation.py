@@ -44,6 +44,7 @@ async def test_a_message_is_acked_stored_answered_and_rasa_gets_the_conversation
         "verified_account": None,
         "language": "en",
         "conversation_id": welcome["conversation_id"],
+        "message_seq": 2,  # finds the turn in Rasa's tracker after a crash
     }
     rows = await stored(welcome["conversation_id"])
     assert [(row.seq, row.role) for row in rows] == [(1, "bot"), (2, "customer"), (3, "bot")]

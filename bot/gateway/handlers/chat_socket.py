@@ -6,6 +6,7 @@ import logging
 
 from aiohttp import WSMsgType, web
 
+from bot.db.engine import is_lost_connection
 from bot.db.errors import DomainError
 from bot.gateway import protocol
 from bot.gateway.cors import require_allowed_origin
@@ -29,7 +30,14 @@ from bot.gateway.keys import (
     START,
     TRANSCRIPT,
 )
-from bot.gateway.protocol import CustomerText, Hello, Ping, Typing, parse_client_frame
+from bot.gateway.protocol import (
+    ClientFrame,
+    CustomerText,
+    Hello,
+    Ping,
+    Typing,
+    parse_client_frame,
+)
 from bot.gateway.services.transcript import ConversationClosed
 from bot.gateway.sockets import ChatSocket
 from bot.gateway.tenant_context import load_tenant
@@ -75,19 +83,15 @@ class FrameHandler:
     async def handle(self, socket: ChatSocket, raw: str) -> None:
         try:
             frame = parse_client_frame(raw, self._settings.max_message_chars)
-            if isinstance(frame, Hello):
-                await self._app[START].handle_hello(socket, frame)
-            elif socket.conversation_id is None:
-                raise HelloRequired()
-            elif isinstance(frame, Ping):
-                await socket.send(protocol.pong())
-            elif isinstance(frame, CustomerText):
-                await self._customer_text(socket, socket.conversation_id, frame)
-            elif isinstance(frame, Typing):
-                # Shown to the agent's console; the bot does not care.
-                await self._app[HANDOFF].customer_typing(
-                    socket.tenant.ref, socket.conversation_id, frame.on
-                )
+            try:
+                await self._dispatch(socket, frame)
+            except Exception as error:
+                if not is_lost_connection(error):
+                    raise
+                # Once more on a new connection: every frame is idempotent (client ids), and
+                # the failed transaction was rolled back.
+                log.warning("database connection lost during a frame; trying it again")
+                await self._dispatch(socket, frame)
         except GatewayError as error:
             await self.report(socket, error)
         except ConversationClosed:
@@ -101,6 +105,24 @@ class FrameHandler:
             log.exception("frame of tenant %s failed", socket.tenant.slug)
             await self.report(socket, GatewayError())
 
+    async def _dispatch(self, socket: ChatSocket, frame: ClientFrame) -> None:
+        if isinstance(frame, Hello):
+            opening = await self._app[START].handle_hello(socket, frame)
+            if opening.resumed:
+                # Messages a dead instance left unanswered are answered here.
+                self._app[DELIVERY].take_over(socket.tenant.ref, opening.conversation.id)
+        elif socket.conversation_id is None:
+            raise HelloRequired()
+        elif isinstance(frame, Ping):
+            await socket.send(protocol.pong())
+        elif isinstance(frame, CustomerText):
+            await self._customer_text(socket, socket.conversation_id, frame)
+        elif isinstance(frame, Typing):
+            # Shown to the agent's console; the bot does not care.
+            await self._app[HANDOFF].customer_typing(
+                socket.tenant.ref, socket.conversation_id, frame.on
+            )
+
     async def report(self, socket: ChatSocket, error: GatewayError) -> None:
         """Error frame to this socket only; logged by code and tenant, never with the text."""
         log.info("ws error %s (tenant %s)", error.code, socket.tenant.slug)
@@ -111,7 +133,8 @@ class FrameHandler:
         self, socket: ChatSocket, conversation_id: str, frame: CustomerText
     ) -> None:
         per_ip, per_conversation = self._app[IP_LIMITER], self._app[CONVERSATION_LIMITER]
-        if not (per_ip.allow(socket.remote) and per_conversation.allow(conversation_id)):
+        allowed = await per_ip.allow(socket.remote) and await per_conversation.allow(conversation_id)
+        if not allowed:
             raise RateLimited(client_id=frame.client_id)
         tenant = socket.tenant.ref
         try:

@@ -59,11 +59,19 @@ async def _rasa(request: web.Request) -> None:
 
 
 async def _action_server(request: web.Request) -> None:
-    url = f"{request.app[SETTINGS].action_server_url}/health"
+    """Ready when at least one action server is (Rasa servers fail over between them)."""
     timeout = aiohttp.ClientTimeout(total=CHECK_TIMEOUT_SECONDS)
-    async with request.app[HTTP].get(url, timeout=timeout) as response:
-        if response.status != 200:
-            raise NotReady(f"HTTP {response.status}")
+    failure: Exception | None = None
+    for base in request.app[SETTINGS].action_servers:
+        try:
+            async with request.app[HTTP].get(f"{base}/health", timeout=timeout) as response:
+                if response.status == 200:
+                    return
+                failure = NotReady(f"HTTP {response.status}")
+        except aiohttp.ClientError as error:
+            failure = error
+    assert failure is not None
+    raise failure
 
 
 async def _database(request: web.Request) -> None:

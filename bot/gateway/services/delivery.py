@@ -9,6 +9,12 @@ again until Rasa answers. Any later message drains the backlog first.
 
 Rasa gets the original text, which only lives in memory here until answered;
 after a restart the stored (redacted) copy is sent instead.
+
+Several gateway instances: the turn lock is shared (Redis), and a message that
+may already have reached Rasa (sent by an instance that died, or before a
+broken connection) is first looked up in Rasa's tracker by its seq, which goes
+along in the metadata: when Rasa answered it, that answer is stored instead of
+asking again, so no turn runs twice.
 """
 
 from __future__ import annotations
@@ -17,18 +23,20 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import timedelta
 from typing import Any
 
 from bot.db import Database
 from bot.db import conversations as store
 from bot.db.models import Message
 from bot.db.tenants import TenantRef
+from bot.db.types import utcnow
 from bot.gateway import protocol
 from bot.gateway.errors import AssistantUnavailable
 from bot.gateway.metrics import GatewayMetrics
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.rasa_client import BotReply, RasaServers, RasaUnavailable, RasaUnreachable
 from bot.gateway.services import texts
-from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.locks import TurnLocks
 from bot.gateway.services.replies import HandoffRequest, interpret_replies
 from bot.gateway.services.transcript import Transcript
 from bot.gateway.settings import Settings
@@ -53,10 +61,10 @@ class BotDelivery:
         self,
         settings: Settings,
         database: Database,
-        rasa: RasaClient,
+        rasa: RasaServers,
         transcript: Transcript,
         sockets: SocketRegistry,
-        locks: ConversationLocks,
+        locks: TurnLocks,
         metrics: GatewayMetrics,
     ) -> None:
         self._settings = settings
@@ -67,6 +75,8 @@ class BotDelivery:
         self._locks = locks
         self._metrics = metrics
         self._originals: dict[_Key, str] = {}  # what Rasa should get, until it has answered
+        # Sent to Rasa at least once without a stored answer: look in the tracker before resending.
+        self._attempted: set[_Key] = set()
         # True: answered or not Rasa's to answer; False: Rasa failed, the customer is told.
         self._outcomes: dict[_Key, asyncio.Future[bool]] = {}
         self._told_unavailable: set[str] = set()  # conversations told since their last answer
@@ -145,10 +155,21 @@ class BotDelivery:
         self._retries[conversation_id] = task
         task.add_done_callback(lambda done: self._forget_retry(conversation_id, done))
 
-    async def resume_pending(self) -> int:
-        """At startup: schedule redelivery for conversations left with unanswered messages."""
+    def take_over(self, tenant: TenantRef, conversation_id: str) -> None:
+        """Answer whatever the conversation has waiting (e.g. its tab reconnected here after
+        the instance it was on died); nothing happens when nothing waits."""
+        if not self._closing:
+            self._spawn(self.drain(tenant, conversation_id))
+
+    async def resume_pending(self, *, waiting_longer_than: float | None = None) -> int:
+        """Schedule redelivery for conversations left with unanswered messages: at startup
+        (a previous run's), and now and then when several instances run (a dead one's;
+        `waiting_longer_than` seconds leaves fresh ones to the instance that took them)."""
+        sent_before = None
+        if waiting_longer_than is not None:
+            sent_before = utcnow() - timedelta(seconds=waiting_longer_than)
         async with self._db.sessionmaker() as session:
-            waiting = await store.conversations_awaiting_bot(session)
+            waiting = await store.conversations_awaiting_bot(session, sent_before=sent_before)
         for key in waiting:
             self.schedule_retry(key.tenant, key.conversation_id)
         return len(waiting)
@@ -179,12 +200,22 @@ class BotDelivery:
             "verified_account": context.verified_account_number,
             "language": context.language,
             "conversation_id": conversation_id,
+            "message_seq": message.seq,  # finds the turn in the tracker after a crash
         }
         await self._sockets.broadcast(conversation_id, protocol.typing(True))
         started = time.perf_counter()
+        tried_before = key in self._attempted
+        may_have_reached_rasa = tried_before or key not in self._originals
         try:
-            replies = await self._rasa.send_message(conversation_id, text, metadata)
+            replies = None
+            if may_have_reached_rasa:
+                replies = await self._answer_in_tracker(conversation_id, message.seq)
+            if replies is None:
+                self._attempted.add(key)
+                replies = await self._rasa.send_message(conversation_id, text, metadata)
         except RasaUnavailable as error:
+            if isinstance(error, RasaUnreachable) and not tried_before:
+                self._attempted.discard(key)  # it never got there
             # The error text names no URL, token or message content.
             log.warning("assistant unavailable for tenant %s: %s", tenant.slug, error)
             self._metrics.turns.labels("unavailable").inc()
@@ -202,10 +233,16 @@ class BotDelivery:
         self._metrics.turn_latency.observe(time.perf_counter() - started)
         self._metrics.turns.labels("answered").inc()
         self._originals.pop(key, None)
+        self._attempted.discard(key)
         self._told_unavailable.discard(conversation_id)
         self._settle(key, True)
         await self._sockets.broadcast(conversation_id, protocol.typing(False))
         return True
+
+    async def _answer_in_tracker(self, conversation_id: str, seq: int) -> list[BotReply] | None:
+        """Rasa's answer to message `seq` when the tracker has it, else None (send it)."""
+        events = await self._rasa.tracker_events(conversation_id)
+        return answer_in_tracker(events, seq)
 
     async def _watch(
         self,
@@ -274,6 +311,7 @@ class BotDelivery:
         self._settle_all(conversation_id, True)
         for key in [key for key in self._originals if key[0] == conversation_id]:
             del self._originals[key]
+        self._attempted = {key for key in self._attempted if key[0] != conversation_id}
         self._told_unavailable.discard(conversation_id)
 
     def _spawn(self, coroutine: Coroutine[Any, Any, Any]) -> None:
@@ -285,3 +323,26 @@ class BotDelivery:
         self._in_flight.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("a background turn failed", exc_info=task.exception())
+
+
+def answer_in_tracker(events: list[dict[str, Any]], seq: int) -> list[BotReply] | None:
+    """The bot's replies to the user message sent with metadata message_seq == seq, when
+    the tracker holds that message (Rasa saves a turn's events together, at its end)."""
+    start = None
+    for index in range(len(events) - 1, -1, -1):
+        event = events[index]
+        metadata = event.get("metadata")
+        if event.get("event") == "user" and isinstance(metadata, dict) and metadata.get("message_seq") == seq:
+            start = index
+            break
+    if start is None:
+        return None
+    replies: list[BotReply] = []
+    for event in events[start + 1 :]:
+        kind = event.get("event")
+        if kind == "user" or (kind == "action" and event.get("name") == "action_listen"):
+            break
+        if kind == "bot":
+            data = event.get("data")
+            replies.append(BotReply.parse({**(data if isinstance(data, dict) else {}), "text": event.get("text")}))
+    return replies

@@ -31,9 +31,9 @@ from bot.db.models import Message
 from bot.db.tenants import TenantRef
 from bot.events.bus import EventBus, agent_topic, tenant_topic
 from bot.gateway import protocol
-from bot.gateway.rasa_client import RasaClient, RasaUnavailable
+from bot.gateway.rasa_client import RasaServers, RasaUnavailable
 from bot.gateway.services import texts
-from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.locks import TurnLocks
 from bot.gateway.services.replies import interpret_replies
 from bot.gateway.services.transcript import Transcript
 from bot.gateway.sockets import SocketRegistry
@@ -55,8 +55,8 @@ class HandoffBridge:
         workspace: AgentWorkspace,
         transcript: Transcript,
         sockets: SocketRegistry,
-        locks: ConversationLocks,
-        rasa: RasaClient,
+        locks: TurnLocks,
+        rasa: RasaServers,
         bus: EventBus,
         *,
         heartbeat_timeout: timedelta,
@@ -224,7 +224,7 @@ class HandoffBridge:
         async with self._db.sessionmaker() as session:
             waiting = [c.id for c in await queued_conversations(session, tenant.id)]
         for conversation_id in waiting:
-            if not self._sockets.showing(conversation_id):
+            if not self._sockets.might_show(conversation_id):
                 continue
             status = await self.service.queue_status(tenant, conversation_id)
             if status is not None:

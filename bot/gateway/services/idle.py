@@ -37,10 +37,8 @@ class IdleSweeper:
                 session, idle_since=cutoff, states=ENDABLE_WHEN_IDLE
             )
         for key in ended:
-            for socket in self._sockets.showing(key.conversation_id):
-                # Released first: the tab's next message must start a new conversation (hello).
-                self._sockets.release(socket)
-                await socket.send(protocol.conversation_ended("idle"))
+            # Tabs on any instance: the next message must start a new conversation (hello).
+            await self._sockets.end(key.conversation_id, protocol.conversation_ended("idle"))
         if ended:
             log.info("ended %d idle conversations", len(ended))
         return ended

@@ -4,6 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
+
+
+class TurnLocks(Protocol):
+    """What the gateway needs of conversation locks: in-process (ConversationLocks) or
+    across instances (redis_locks.RedisConversationLocks)."""
+
+    def transcript(self, conversation_id: str) -> asyncio.Lock: ...
+
+    def turn(self, conversation_id: str) -> AbstractAsyncContextManager[object]: ...
 
 
 class ConversationLocks:

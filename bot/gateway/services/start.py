@@ -18,7 +18,7 @@ from bot.gateway import protocol
 from bot.gateway.errors import BadIdentity, ConversationNotFound, GatewayError
 from bot.gateway.identity import user_hash_matches
 from bot.gateway.protocol import Hello
-from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.locks import TurnLocks
 from bot.gateway.sockets import ChatSocket, SocketRegistry
 from bot.gateway.tenant_context import TenantContext
 
@@ -72,7 +72,7 @@ class ConversationStart:
         self,
         database: Database,
         sockets: SocketRegistry,
-        locks: ConversationLocks,
+        locks: TurnLocks,
         idle_timeout_seconds: float,
     ) -> None:
         self._db = database
@@ -96,7 +96,9 @@ class ConversationStart:
                 await socket.send(protocol.error(notice.code, notice.message))
             if opening.ended_previous:
                 await socket.send(protocol.conversation_ended("idle"))
-            self._sockets.bind(socket, conversation.id)
+            # The tab has what it asked to resume from; a new conversation: nothing yet.
+            has = min(hello.last_seq, opening.last_seq) if opening.resumed else 0
+            await self._sockets.bind(socket, conversation.id, last_seq=has)
             socket.language = conversation.language
             await socket.send(
                 protocol.welcome(

@@ -15,7 +15,7 @@ from bot.db.tenants import TenantRef
 from bot.gateway import protocol
 from bot.gateway.errors import ConversationNotFound
 from bot.gateway.protocol import CustomerText
-from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.services.locks import TurnLocks
 from bot.gateway.services.replies import BotTurn, NewMessage
 from bot.gateway.services.texts import REQUEST_HUMAN_PAYLOAD
 from bot.gateway.sockets import ChatSocket, SocketRegistry
@@ -52,7 +52,7 @@ class Transcript:
         database: Database,
         redactor: TextRedactor,
         sockets: SocketRegistry,
-        locks: ConversationLocks,
+        locks: TurnLocks,
     ) -> None:
         self._db = database
         self._redactor = redactor
