@@ -73,3 +73,21 @@ test-rasa: validate $(MODEL)
 
 clean:
 	rm -rf results artifacts var/log
+
+## make bench-serve: serving speed of the full stack against Rasa direct, handoff latency and
+## idle-connection capacity (benchmarks/serve; results in benchmarks/results/serve.json; about
+## 8 minutes). Options through BENCH_SERVE_ARGS, e.g. "--rasa-servers 2", "--profile 20",
+## or "--cold-start" (fresh clone to first answer: trains a model, run it on a quiet machine).
+.PHONY: bench-serve
+bench-serve: envs $(MODEL)
+	$(APP_PY) -m benchmarks.serve $(BENCH_SERVE_ARGS)
+
+## make bench-nlu: the NLU pipeline of NLU_CONFIG (default config.yml) on BANKING77: full data,
+## 10 examples per intent, unknown-intent curve (3 splits), Rasa's default pipeline as baseline
+## (benchmarks/nlu; results merged into benchmarks/results/nlu.json). Run it on a quiet machine.
+## Options through BENCH_NLU_ARGS, e.g. "--settings few_shot --baseline ''".
+NLU_CONFIG ?= config.yml
+.PHONY: bench-nlu
+bench-nlu: envs
+	PYTHONPATH=$(CURDIR) TF_CPP_MIN_LOG_LEVEL=2 nice -n 10 $(ENGINE)/python -m benchmarks.nlu.run \
+		--config $(NLU_CONFIG) $(BENCH_NLU_ARGS)

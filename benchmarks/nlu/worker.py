@@ -1,0 +1,99 @@
+"""One training or one prediction run, in a process of its own so that its peak memory is its own.
+
+    python -m benchmarks.nlu.worker train CONFIG NLU_DATA MODEL_DIR RESULT_JSON
+    python -m benchmarks.nlu.worker predict MODEL TEXTS_JSON RESULT_JSON
+
+Rasa prints to stdout, so results go to RESULT_JSON.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+FALLBACK_INTENT = "nlu_fallback"
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def train(config: str, nlu_data: str, model_dir: str) -> Dict[str, Any]:
+    from rasa.model_training import train_nlu
+
+    wall, cpu = time.perf_counter(), cpu_seconds()
+    model = train_nlu(config=config, nlu_data=nlu_data, output=model_dir, fixed_model_name="nlu")
+    if not model:
+        raise SystemExit("training produced no model")
+    return {
+        "model": model,
+        "train_seconds": round(time.perf_counter() - wall, 1),
+        "train_cpu_seconds": round(cpu_seconds() - cpu, 1),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def classifier_view(parsed: Dict[str, Any]) -> Dict[str, Any]:
+    """The classifier's own top two, looking through the FallbackClassifier (which, when it
+    fires, only puts nlu_fallback in front of the ranking), plus what the pipeline decided."""
+    ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != FALLBACK_INTENT]
+    top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
+    second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
+    return {
+        "intent": top["name"],
+        "confidence": float(top["confidence"]),
+        "second_confidence": float(second),
+        "pipeline_intent": parsed["intent"]["name"],
+    }
+
+
+async def predict_all(model: str, texts: List[str]) -> Dict[str, Any]:
+    from rasa.core.agent import Agent
+
+    started = time.perf_counter()
+    agent = Agent.load(model)
+    await agent.parse_message("hello")  # first call builds TensorFlow's graph: not throughput
+    load_seconds = time.perf_counter() - started
+
+    predictions = []
+    started = time.perf_counter()
+    for text in texts:  # one message at a time, as the server sees them
+        predictions.append(classifier_view(await agent.parse_message(text)))
+    seconds = time.perf_counter() - started
+    return {
+        "predictions": predictions,
+        "load_seconds": round(load_seconds, 1),
+        "predict_seconds": round(seconds, 1),
+        "messages_per_second": round(len(texts) / seconds, 1),
+        "peak_rss_mb": round(peak_rss_mb()),
+    }
+
+
+def main(argv: List[str]) -> None:
+    logging.basicConfig(level=logging.WARNING)
+    command, *args = argv
+    if command == "train":
+        config, nlu_data, model_dir, result = args
+        outcome = train(config, nlu_data, model_dir)
+    elif command == "predict":
+        model, texts_file, result = args
+        texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
+        outcome = asyncio.run(predict_all(model, texts))
+    else:
+        raise SystemExit(__doc__)
+    Path(result).write_text(json.dumps(outcome), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
