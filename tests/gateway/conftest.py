@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
+import redis.asyncio as aioredis
 from aiohttp.test_utils import TestClient
 
 from bot.db import Database
@@ -106,3 +109,28 @@ async def stored(database: Database) -> Callable[..., Awaitable[list[Any]]]:
             )
 
     return messages
+
+
+# --- Redis (the limiter and lock contracts) ---------------------------------------------
+
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def prefix() -> str:
+    return f"test:{secrets.token_hex(6)}:"
+
+
+@pytest.fixture
+async def redis_client() -> AsyncIterator[Callable[..., aioredis.Redis]]:
+    """Each call makes a new client, i.e. the connections of another gateway process."""
+    clients: list[aioredis.Redis] = []
+
+    def connect(url: str = REDIS_URL, **options: Any) -> aioredis.Redis:
+        client = aioredis.Redis.from_url(url, **options)
+        clients.append(client)
+        return client
+
+    yield connect
+    for client in clients:
+        await client.aclose()

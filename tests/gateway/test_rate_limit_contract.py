@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import secrets
 import time
-from collections.abc import AsyncIterator, Callable
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 import redis.asyncio as aioredis
@@ -24,29 +21,7 @@ from bot.gateway.settings import RateLimit
 
 from .support import unused_port
 
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-
 MakeLimiter = Callable[[RateLimit], RateLimiter]
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"test:{secrets.token_hex(6)}:"
-
-
-@pytest.fixture
-async def redis_client() -> AsyncIterator[Callable[..., aioredis.Redis]]:
-    """Each call makes a new client, i.e. the connections of another gateway process."""
-    clients: list[aioredis.Redis] = []
-
-    def connect(url: str = REDIS_URL, **options: Any) -> aioredis.Redis:
-        client = aioredis.Redis.from_url(url, **options)
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        await client.aclose()
 
 
 @pytest.fixture(params=["memory", "redis"])

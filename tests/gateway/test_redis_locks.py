@@ -5,13 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import secrets
 import signal
 import sys
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -20,9 +18,8 @@ from redis.backoff import NoBackoff
 
 from bot.gateway.services.redis_locks import RedisConversationLocks
 
+from .conftest import REDIS_URL
 from .support import unused_port
-
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 REPO = Path(__file__).resolve().parents[2]
 
 # A gateway process that takes a turn and never finishes it (until it is killed).
@@ -39,26 +36,6 @@ async def main(url, prefix, lease):
 
 asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3])))
 """
-
-
-@pytest.fixture
-def prefix() -> str:
-    return f"test:{secrets.token_hex(6)}:"
-
-
-@pytest.fixture
-async def redis_client() -> AsyncIterator[Callable[..., aioredis.Redis]]:
-    """Each call makes a new client, i.e. the connections of another gateway process."""
-    clients: list[aioredis.Redis] = []
-
-    def connect(url: str = REDIS_URL, **options: Any) -> aioredis.Redis:
-        client = aioredis.Redis.from_url(url, **options)
-        clients.append(client)
-        return client
-
-    yield connect
-    for client in clients:
-        await client.aclose()
 
 
 async def test_one_turn_at_a_time_across_two_instances(
