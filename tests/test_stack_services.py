@@ -13,7 +13,7 @@ def test_rasa_token_starting_with_a_dash_is_passed_as_one_argument() -> None:
     spec = rasa_service(StackConfig(database_url="sqlite+aiosqlite:////tmp/x.sqlite3", rasa_token="-abc_DEF"))
     parser = argparse.ArgumentParser()
     parser.add_argument("--auth-token")
-    parsed, _ = parser.parse_known_args(spec.argv[2:])
+    parsed, _ = parser.parse_known_args(spec.argv[spec.argv.index("run") + 1 :])
     assert parsed.auth_token == "-abc_DEF"
 
 

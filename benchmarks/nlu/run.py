@@ -11,7 +11,6 @@ so runs of different pipelines sit side by side.
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import os
 import platform
@@ -154,17 +153,22 @@ def unknown_intent_curve(pipeline, train, test, workdir: Path, seeds: Sequence[i
         result["thresholds_meeting_goal"] = [
             p["threshold"] for p in mean_curve if p["unknown_caught"] >= GOAL_CAUGHT and p["known_accuracy_drop"] <= GOAL_MAX_DROP
         ]
+        result["recommended"] = recommend_threshold(mean_curve)
         save(result)  # a split at a time: each takes minutes
     return result
 
 
-def with_fixed_c(pipeline, c: float):
-    """The pipeline with LinearIntentClassifier's C fixed (no cross-validation)."""
-    fixed = copy.deepcopy(pipeline)
-    for component in fixed:
-        if component["name"].endswith("LinearIntentClassifier"):
-            component["C"] = c
-    return fixed
+def recommend_threshold(mean_curve: List[Dict[str, float]]) -> Dict[str, Any]:
+    """The FallbackClassifier threshold the curve argues for: the one catching the most unknown
+    requests while known-intent accuracy drops by at most GOAL_MAX_DROP points (the goal's
+    accuracy side, which a wrong refusal costs every customer); ties go to the lower threshold."""
+    allowed = [p for p in mean_curve if p["known_accuracy_drop"] <= GOAL_MAX_DROP]
+    best = max(allowed, key=lambda p: (p["unknown_caught"], -p["threshold"]))
+    return {
+        "rule": f"most unknown caught with known-accuracy drop <= {GOAL_MAX_DROP:g} points (mean of the splits)",
+        **best,
+        "meets_goal": best["unknown_caught"] >= GOAL_CAUGHT,
+    }
 
 
 def full_baseline_estimate(train, workdir: Path) -> Dict[str, Any]:
@@ -198,8 +202,6 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--unknown-test-per-intent", type=int, default=None,
                         help="test messages per intent for the unknown-intent curve (default: all 40)")
     parser.add_argument("--unknown-seeds", default=",".join(map(str, SEEDS)))
-    parser.add_argument("--unknown-c", type=float, default=None,
-                        help="fix LinearIntentClassifier's C for the curve's trainings (skips their cross-validation)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
     settings = {s for s in args.settings.split(",") if s}
@@ -235,14 +237,13 @@ def main(argv: Optional[List[str]] = None) -> None:
             save()
         if "unknown" in settings:
             curve_test = subsample_test(test, args.unknown_test_per_intent, seed=1)
-            curve_pipeline = with_fixed_c(pipeline, args.unknown_c) if args.unknown_c else pipeline
             seeds = [int(s) for s in args.unknown_seeds.split(",")]
 
             def save_curve(curve: Dict[str, Any]) -> None:
-                run["unknown_intent"] = {**curve, "fixed_c": args.unknown_c}
+                run["unknown_intent"] = curve
                 save()
 
-            unknown_intent_curve(curve_pipeline, train, curve_test, workdir, seeds, save_curve)
+            unknown_intent_curve(pipeline, train, curve_test, workdir, seeds, save_curve)
         rasa_baseline = results.setdefault("rasa_default_baseline", {"pipeline": rasa_default_pipeline()})
         if "few_shot" in baseline:
             rasa_baseline["few_shot_10"] = evaluate(rasa_default_pipeline(), few_shot_train, test, workdir, "baseline_few_shot")

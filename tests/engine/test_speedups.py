@@ -1,0 +1,72 @@
+"""bot.engine.speedups: Rasa behaves exactly as without them, and `python -m bot.engine` is Rasa."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("rasa")
+
+from jsonschema import ValidationError, validate  # noqa: E402
+from rasa.core.actions.action import RemoteAction  # noqa: E402
+from rasa.utils.endpoints import EndpointConfig  # noqa: E402
+
+from bot.engine import speedups  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+RESPONSES = {
+    "events and responses": {
+        "events": [{"event": "slot", "name": "verified", "value": True, "timestamp": None},
+                   {"event": "followup", "name": "action_listen"}],
+        "responses": [{"text": "Your balance is 120 NOK."}],
+    },
+    "nothing": {},
+    "event without a name": {"events": [{"timestamp": 1}]},
+    "unknown event type": {"events": [{"event": "no_such_event"}]},
+    "responses not a list": {"responses": {"text": "hi"}},
+    "events not a list": {"events": "slot"},
+}
+
+
+def original_outcome(response):
+    try:
+        validate(response, RemoteAction.action_response_format_spec())
+        return None
+    except ValidationError as error:
+        return error.message
+
+
+@pytest.mark.parametrize("case", sorted(RESPONSES))
+def test_cached_validator_accepts_and_rejects_exactly_like_rasa(case):
+    action = RemoteAction("action_open_ticket", EndpointConfig("http://127.0.0.1:1/webhook"))
+    response = RESPONSES[case]
+    expected = original_outcome(copy.deepcopy(response))
+    if expected is None:
+        assert speedups.validate_action_result(action, copy.deepcopy(response)) is True
+    else:
+        with pytest.raises(ValidationError) as raised:
+            speedups.validate_action_result(action, copy.deepcopy(response))
+        assert raised.value.message.startswith(expected)
+        assert "Failed to validate Action server response from API" in raised.value.message
+
+
+def test_invalid_cases_really_are_invalid():
+    """The table above must exercise the error path, or the comparison proves nothing."""
+    assert sum(original_outcome(r) is not None for r in RESPONSES.values()) >= 4
+
+
+def test_apply_patches_rasas_remote_action():
+    speedups.apply()
+    speedups.apply()
+    assert RemoteAction._validate_action_result is speedups.validate_action_result
+
+
+def test_python_m_bot_engine_is_the_rasa_command_line():
+    done = subprocess.run([sys.executable, "-m", "bot.engine", "--version"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "Rasa Version" in done.stdout and "3.6." in done.stdout
