@@ -1,9 +1,14 @@
 """Conversations and their transcript messages, always within one tenant.
 
 Messages are numbered per conversation (seq 1, 2, 3 ... without gaps) from the
-conversation's last_seq counter, taken with one UPDATE ... RETURNING: the row
-lock (PostgreSQL) or the write lock (SQLite) serialises concurrent writers.
-Callers store text that is already redacted; nothing here sees the original.
+conversation's last_seq counter, taken with one UPDATE ... RETURNING (for all of
+a turn's messages at once): the row lock (PostgreSQL) or the write lock (SQLite)
+serialises concurrent writers. Callers store text that is already redacted;
+nothing here sees the original.
+
+The functions on a customer turn's path (customer_message_check,
+insert_customer_message, add_messages, bot_backlog) read only the columns they
+need, in as few statements as they can: each one is a database round trip.
 """
 
 from __future__ import annotations
@@ -14,9 +19,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.errors import DomainError
 from bot.db.models import LANGUAGES, MESSAGE_ROLES, Account, Conversation, Message, Tenant
@@ -61,6 +67,118 @@ class BotContext:
     verified_account_number: str | None
     state: str
     ended: bool
+
+
+@dataclass(frozen=True)
+class CustomerMessageCheck:
+    """What storing a customer message must know first (customer_message_check)."""
+
+    state: str  # who owns the conversation: bot, queued, assigned, resolved
+    ended: bool
+    stored_seq: int | None  # seq of the message already stored under the client_id, if any
+    stored_payload: str | None  # its payload
+
+
+@dataclass(frozen=True)
+class MessageDraft:
+    """A bot, agent or system message to append (text already redacted)."""
+
+    role: str
+    text: str
+    buttons: Sequence[dict[str, str]] = ()
+    agent_name: str | None = None
+
+
+@dataclass(frozen=True)
+class PendingMessage:
+    """A customer message Rasa has not answered yet: just what is sent to Rasa again."""
+
+    seq: int
+    text: str
+    payload: str | None
+
+
+# --- The statements of every customer turn, built once ---------------------------------
+# Building a statement and its cache key costs more CPU than SQLite takes to run it
+# (0.2-0.4 ms each); these run several times per turn, so they are module constants
+# with bound parameters (tenant, conversation, ...), filled in from a TenantRef by the
+# functions below. The UPDATEs skip the ORM's in-session synchronisation (it cannot
+# evaluate unbound parameters); _reserve_seqs does it by hand.
+
+_CUSTOMER_MESSAGE_CHECK = (
+    select(Conversation.state, Conversation.ended_at, Message.seq, Message.payload)
+    .outerjoin(
+        Message,
+        and_(
+            Message.tenant_id == Conversation.tenant_id,
+            Message.conversation_id == Conversation.id,
+            Message.client_id == bindparam("client_id"),
+        ),
+    )
+    .where(
+        Conversation.tenant_id == bindparam("tenant"),
+        Conversation.id == bindparam("conversation"),
+    )
+)
+
+_BOT_BACKLOG = (
+    select(
+        Conversation.language,
+        Conversation.state,
+        Conversation.ended_at,
+        Account.account_number,
+        Message.seq,
+        Message.text,
+        Message.payload,
+    )
+    .outerjoin(
+        Account,
+        and_(
+            Account.tenant_id == Conversation.tenant_id,
+            Account.id == Conversation.verified_account_id,
+        ),
+    )
+    .outerjoin(
+        Message,
+        and_(
+            Message.tenant_id == Conversation.tenant_id,
+            Message.conversation_id == Conversation.id,
+            Message.role == "customer",
+            Message.delivered_to_bot.is_(False),
+        ),
+    )
+    .where(
+        Conversation.tenant_id == bindparam("tenant"),
+        Conversation.id == bindparam("conversation"),
+    )
+    .order_by(Message.seq)
+)
+
+# Also the conversation's activity clock: every new message counts.
+_RESERVE_SEQS = (
+    update(Conversation)
+    .where(
+        Conversation.tenant_id == bindparam("tenant"),
+        Conversation.id == bindparam("conversation"),
+    )
+    .values(
+        last_seq=Conversation.last_seq + bindparam("count", type_=Conversation.last_seq.type),
+        last_activity_at=bindparam("now", type_=Conversation.last_activity_at.type),
+    )
+    .returning(Conversation.last_seq)
+    .execution_options(synchronize_session=False)
+)
+
+_MARK_DELIVERED = (
+    update(Message)
+    .where(
+        Message.tenant_id == bindparam("tenant"),
+        Message.conversation_id == bindparam("conversation"),
+        Message.seq == bindparam("answered_seq"),
+    )
+    .values(delivered_to_bot=True)
+    .execution_options(synchronize_session=False)
+)
 
 
 def new_conversation_id() -> str:
@@ -131,6 +249,29 @@ async def bot_context(
     return BotContext(row.language, row.account_number, row.state, row.ended_at is not None)
 
 
+async def bot_backlog(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str
+) -> tuple[BotContext | None, list[PendingMessage]]:
+    """bot_context and the undelivered customer messages (oldest first), in one query:
+    what a drain reads before each round of Rasa calls."""
+    rows = (
+        await session.execute(
+            _BOT_BACKLOG, {"tenant": tenant.id, "conversation": conversation_id}
+        )
+    ).all()
+    if not rows:
+        return None, []
+    first = rows[0]
+    context = BotContext(
+        first.language, first.account_number, first.state, first.ended_at is not None
+    )
+    # Without pending messages the outer join gives one row with NULL message columns.
+    pending = [
+        PendingMessage(row.seq, row.text, row.payload) for row in rows if row.seq is not None
+    ]
+    return context, pending
+
+
 async def add_message(
     session: AsyncSession,
     tenant: TenantRef,
@@ -142,22 +283,41 @@ async def add_message(
     agent_name: str | None = None,
 ) -> Message:
     """Append a bot, agent or system message (already redacted) as the next seq."""
-    if role not in MESSAGE_ROLES or role == "customer":
-        raise ValueError("add_message is for bot, agent and system messages")
-    seq = await _next_seq(session, tenant, conversation_id)
-    message = Message(
-        tenant_id=tenant.id,
-        conversation_id=conversation_id,
-        seq=seq,
-        role=role,
-        text=text,
-        buttons=[dict(button) for button in buttons],
-        agent_name=agent_name,
-        delivered_to_bot=True,
+    [message] = await add_messages(
+        session, tenant, conversation_id, [MessageDraft(role, text, buttons, agent_name)]
     )
-    session.add(message)
-    await session.flush()
     return message
+
+
+async def add_messages(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, drafts: Sequence[MessageDraft]
+) -> list[Message]:
+    """Append bot, agent or system messages (already redacted) as the next seqs, in order.
+
+    One UPDATE reserves the seqs of all of them and one flush inserts them, however
+    many there are (a bot turn often has several replies).
+    """
+    if any(draft.role not in MESSAGE_ROLES or draft.role == "customer" for draft in drafts):
+        raise ValueError("add_message is for bot, agent and system messages")
+    if not drafts:
+        return []
+    seqs = await _reserve_seqs(session, tenant, conversation_id, len(drafts))
+    messages = [
+        Message(
+            tenant_id=tenant.id,
+            conversation_id=conversation_id,
+            seq=seq,
+            role=draft.role,
+            text=draft.text,
+            buttons=[dict(button) for button in draft.buttons],
+            agent_name=draft.agent_name,
+            delivered_to_bot=True,
+        )
+        for seq, draft in zip(seqs, drafts, strict=True)
+    ]
+    session.add_all(messages)
+    await session.flush()
+    return messages
 
 
 async def find_customer_message(
@@ -170,6 +330,24 @@ async def find_customer_message(
             Message.client_id == client_id,
         )
     )
+
+
+async def customer_message_check(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str | None, client_id: str
+) -> CustomerMessageCheck | None:
+    """The conversation's state and the message already stored under client_id (if any),
+    in one query; None when the tenant has no such conversation."""
+    if not conversation_id or len(conversation_id) > 64:
+        return None
+    row = (
+        await session.execute(
+            _CUSTOMER_MESSAGE_CHECK,
+            {"tenant": tenant.id, "conversation": conversation_id, "client_id": client_id},
+        )
+    ).one_or_none()  # (conversation_id, client_id) is unique: at most one row
+    if row is None:
+        return None
+    return CustomerMessageCheck(row.state, row.ended_at is not None, row.seq, row.payload)
 
 
 async def add_customer_message(
@@ -188,12 +366,33 @@ async def add_customer_message(
     the race for the same client_id, raises DuplicateClientId: roll back and call
     again, and the second call answers duplicate=True.
     """
-    if not client_id or len(client_id) > CLIENT_ID_MAX_CHARS:
-        raise ValueError(f"client_id must be 1..{CLIENT_ID_MAX_CHARS} characters")
+    _check_client_id(client_id)
     existing = await find_customer_message(session, tenant, conversation_id, client_id)
     if existing is not None:
         return existing, True
-    seq = await _next_seq(session, tenant, conversation_id)
+    message = await insert_customer_message(
+        session, tenant, conversation_id, client_id=client_id, text=text, payload=payload
+    )
+    return message, False
+
+
+async def insert_customer_message(
+    session: AsyncSession,
+    tenant: TenantRef,
+    conversation_id: str,
+    *,
+    client_id: str,
+    text: str,
+    payload: str | None = None,
+) -> Message:
+    """Store a customer message (already redacted) whose client_id the caller has just
+    looked for in this transaction (customer_message_check) and not found.
+
+    When a concurrent writer stored the same client_id meanwhile, raises
+    DuplicateClientId: roll back and look again.
+    """
+    _check_client_id(client_id)
+    [seq] = await _reserve_seqs(session, tenant, conversation_id, 1)
     message = Message(
         tenant_id=tenant.id,
         conversation_id=conversation_id,
@@ -210,7 +409,12 @@ async def add_customer_message(
         await session.flush()
     except IntegrityError as error:
         raise DuplicateClientId() from error
-    return message, False
+    return message
+
+
+def _check_client_id(client_id: str) -> None:
+    if not client_id or len(client_id) > CLIENT_ID_MAX_CHARS:
+        raise ValueError(f"client_id must be 1..{CLIENT_ID_MAX_CHARS} characters")
 
 
 async def offered_payloads(
@@ -270,14 +474,13 @@ async def undelivered_customer_messages(
 async def mark_delivered_to_bot(
     session: AsyncSession, tenant: TenantRef, conversation_id: str, seq: int
 ) -> None:
+    """Rasa has answered message `seq` (or it was never Rasa's to answer).
+
+    A Message object of it already loaded in this session keeps its old
+    delivered_to_bot (no caller reads it again)."""
     await session.execute(
-        update(Message)
-        .where(
-            Message.tenant_id == tenant.id,
-            Message.conversation_id == conversation_id,
-            Message.seq == seq,
-        )
-        .values(delivered_to_bot=True)
+        _MARK_DELIVERED,
+        {"tenant": tenant.id, "conversation": conversation_id, "answered_seq": seq},
     )
 
 
@@ -378,17 +581,24 @@ async def conversations_awaiting_bot(
     return await _with_tenants(session, [(row.tenant_id, row.id) for row in rows])
 
 
-async def _next_seq(session: AsyncSession, tenant: TenantRef, conversation_id: str) -> int:
-    # Also the conversation's activity clock: every new message counts.
-    seq = await session.scalar(
-        update(Conversation)
-        .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
-        .values(last_seq=Conversation.last_seq + 1, last_activity_at=utcnow())
-        .returning(Conversation.last_seq)
+async def _reserve_seqs(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, count: int
+) -> range:
+    """The next `count` seqs of the conversation, taken with one UPDATE ... RETURNING."""
+    now = utcnow()
+    last = await session.scalar(
+        _RESERVE_SEQS,
+        {"tenant": tenant.id, "conversation": conversation_id, "count": count, "now": now},
     )
-    if seq is None:
+    if last is None:
         raise ConversationNotFound()
-    return int(seq)
+    # The Conversation this session holds (e.g. one just started) shows the new counter.
+    # Its primary key is the id alone, and the UPDATE matched it within the tenant.
+    loaded = session.identity_map.get(session.identity_key(Conversation, conversation_id))
+    if loaded is not None:
+        set_committed_value(loaded, "last_seq", int(last))
+        set_committed_value(loaded, "last_activity_at", now)
+    return range(int(last) - count + 1, int(last) + 1)
 
 
 async def _with_tenants(

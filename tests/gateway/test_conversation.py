@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
-from sqlalchemy import select
+from aiohttp.test_utils import TestClient
+from sqlalchemy import event, select
 
 from bot.db import Database
 from bot.db.models import Conversation
+from bot.gateway.keys import DATABASE
 
 from .support import FakeRasa, new_client_id
 
@@ -63,6 +66,33 @@ async def test_the_customer_sees_typing_while_the_assistant_prepares_the_answer(
         ("message", None, "bot"),
         ("typing", False, "bot"),
     ]
+
+
+async def test_a_turn_answered_by_the_bot_costs_seven_sql_statements(
+    gateway: TestClient, connect
+) -> None:
+    """Each statement is a database round trip on the customer's turn: storing the
+    message (check, seq, insert), reading the bot's backlog, storing the answer
+    (seq, insert) and marking the message answered. More means a slower chat."""
+    widget = await connect()
+    await widget.hello()
+    await widget.say("first turn: the startup tasks are done by its end", new_client_id())
+    await widget.next_of("typing", on=False)
+    statements: list[str] = []
+
+    def count(_connection: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        statements.append(statement)
+
+    engine = gateway.app[DATABASE].engine.sync_engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        await widget.say("hello there", new_client_id())
+        await widget.next_of("message", role="bot", text="echo: hello there")
+        await widget.next_of("typing", on=False)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+    assert len(statements) == 7, "\n".join(statements)
 
 
 async def test_quick_reply_payload_goes_to_rasa_and_buttons_come_back(

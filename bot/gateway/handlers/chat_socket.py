@@ -149,7 +149,7 @@ class FrameHandler:
         language = socket.language or socket.tenant.language
         payload = frame.payload if stored.payload_accepted else None
         if await self._app[HANDOFF].customer_message(
-            tenant, conversation_id, stored.seq, payload, language
+            tenant, conversation_id, stored.seq, payload, language, state=stored.state
         ):
             return  # for the human agent (or a rating / a left message), not for Rasa
         self._app[DELIVERY].submit(

@@ -28,7 +28,6 @@ from typing import Any
 
 from bot.db import Database
 from bot.db import conversations as store
-from bot.db.models import Message
 from bot.db.tenants import TenantRef
 from bot.db.types import utcnow
 from bot.gateway import protocol
@@ -116,10 +115,7 @@ class BotDelivery:
         async with self._locks.turn(conversation_id):
             try:
                 async with self._db.sessionmaker() as session:
-                    context = await store.bot_context(session, tenant, conversation_id)
-                    pending = await store.undelivered_customer_messages(
-                        session, tenant, conversation_id
-                    )
+                    context, pending = await store.bot_backlog(session, tenant, conversation_id)
                 if context is None or context.ended:
                     self._forget(conversation_id)
                     return True  # nothing more will ever be answered here
@@ -190,7 +186,11 @@ class BotDelivery:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _deliver(
-        self, tenant: TenantRef, conversation_id: str, context: store.BotContext, message: Message
+        self,
+        tenant: TenantRef,
+        conversation_id: str,
+        context: store.BotContext,
+        message: store.PendingMessage,
     ) -> bool:
         key = (conversation_id, message.seq)
         # The original text when we still have it; after a restart the redacted copy.

@@ -110,14 +110,22 @@ class HandoffBridge:
         return outcome
 
     async def customer_message(
-        self, tenant: TenantRef, conversation_id: str, seq: int, payload: str | None, language: str
+        self,
+        tenant: TenantRef,
+        conversation_id: str,
+        seq: int,
+        payload: str | None,
+        language: str,
+        *,
+        state: str,
     ) -> bool:
-        """True when the stored message is not the bot's to answer (it was handled here)."""
-        async with self._db.sessionmaker() as session:
-            context = await store.bot_context(session, tenant, conversation_id)
-        if context is None or context.ended:
-            return False
-        state = context.state
+        """True when the stored message is not the bot's to answer (it was handled here).
+
+        `state`: the conversation's owner as read when the message was stored (an open
+        conversation: the transcript refuses messages to ended ones), so the common turn
+        reads nothing more here. Whatever goes to the bot is checked again under the turn
+        lock before Rasa sees it.
+        """
         rating = texts.rating_of(payload)
         if rating is not None and state == "resolved":
             await self._mark_answered(tenant, conversation_id, seq)

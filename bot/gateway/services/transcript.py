@@ -6,8 +6,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.db import Database
 from bot.db import conversations as store
 from bot.db.models import Message
@@ -44,6 +42,9 @@ class StoredCustomerMessage:
     seq: int
     duplicate: bool
     payload_accepted: bool  # False: Rasa gets the text instead of the payload
+    # Who owned the conversation when the message was stored (bot, queued, assigned,
+    # resolved): read in the same transaction, so the handoff need not read it again.
+    state: str
 
 
 class Transcript:
@@ -79,15 +80,13 @@ class Transcript:
         payload would let it inject intents and entities into Rasa.
         """
         async with self._locks.transcript(conversation_id):
-            message, duplicate, payload_accepted = await self._insert_customer_message(
-                tenant, conversation_id, frame
-            )
-            await sender.send(protocol.ack(frame.client_id, message.seq, duplicate=duplicate))
-            if not duplicate:
+            stored, message = await self._insert_customer_message(tenant, conversation_id, frame)
+            await sender.send(protocol.ack(frame.client_id, stored.seq, duplicate=stored.duplicate))
+            if message is not None:
                 await self._sockets.broadcast(conversation_id, protocol.message(message))
-        if not duplicate:
+        if message is not None:
             await self._stored(tenant, [message])
-        return StoredCustomerMessage(message.seq, duplicate, payload_accepted)
+        return stored
 
     async def store_bot_turn(
         self, tenant: TenantRef, conversation_id: str, answered_seq: int, turn: BotTurn
@@ -95,10 +94,9 @@ class Transcript:
         """In one transaction: the replies, the customer message marked answered, any handoff."""
         async with self._locks.transcript(conversation_id):
             async with self._db.sessionmaker.begin() as session:
-                stored = [
-                    await self._add(session, tenant, conversation_id, entry)
-                    for entry in turn.messages
-                ]
+                # All replies in one go: one UPDATE numbers them, one flush inserts them.
+                drafts = [self._draft(entry) for entry in turn.messages]
+                stored = await store.add_messages(session, tenant, conversation_id, drafts)
                 await store.mark_delivered_to_bot(session, tenant, conversation_id, answered_seq)
                 if turn.handoff is not None:
                     await store.record_handoff_request(
@@ -122,8 +120,11 @@ class Transcript:
     ) -> Message:
         async with self._locks.transcript(conversation_id):
             async with self._db.sessionmaker.begin() as session:
-                message = await self._add(
-                    session, tenant, conversation_id, NewMessage("system", text, tuple(buttons))
+                [message] = await store.add_messages(
+                    session,
+                    tenant,
+                    conversation_id,
+                    [self._draft(NewMessage("system", text, tuple(buttons)))],
                 )
             await self._sockets.broadcast(conversation_id, protocol.message(message))
         await self._stored(tenant, [message])
@@ -131,30 +132,32 @@ class Transcript:
 
     async def _insert_customer_message(
         self, tenant: TenantRef, conversation_id: str, frame: CustomerText
-    ) -> tuple[Message, bool, bool]:
-        """(message, duplicate, payload accepted)."""
+    ) -> tuple[StoredCustomerMessage, Message | None]:
+        """What was stored, and the new message (None for a duplicate)."""
         text = self.redact(frame.text)
         # Two tries: when another writer stores the same client_id between our
         # lookup and our insert, the second try finds its row (duplicate).
         for attempt in (1, 2):
             try:
                 async with self._db.sessionmaker.begin() as session:
-                    conversation = await store.get_conversation(session, tenant, conversation_id)
-                    if conversation is None:
-                        raise ConversationNotFound()
-                    existing = await store.find_customer_message(
+                    # One query for the conversation and an earlier copy of this message.
+                    check = await store.customer_message_check(
                         session, tenant, conversation_id, frame.client_id
                     )
-                    if existing is not None:
-                        return existing, True, existing.payload is not None
-                    if conversation.ended_at is not None:
+                    if check is None:
+                        raise ConversationNotFound()
+                    if check.stored_seq is not None:
+                        accepted = check.stored_payload is not None
+                        duplicate = StoredCustomerMessage(check.stored_seq, True, accepted, check.state)
+                        return duplicate, None
+                    if check.ended:
                         raise ConversationClosed()
                     accepted = frame.payload is not None and (
                         frame.payload in ALWAYS_OFFERED_PAYLOADS
                         or frame.payload
                         in await store.offered_payloads(session, tenant, conversation_id)
                     )
-                    message, duplicate = await store.add_customer_message(
+                    message = await store.insert_customer_message(
                         session,
                         tenant,
                         conversation_id,
@@ -162,23 +165,14 @@ class Transcript:
                         text=text,
                         payload=self.redact(frame.payload) if accepted and frame.payload else None,
                     )
-                    return message, duplicate, accepted
+                    return StoredCustomerMessage(message.seq, False, accepted, check.state), message
             except store.DuplicateClientId:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
-    async def _add(
-        self, session: AsyncSession, tenant: TenantRef, conversation_id: str, entry: NewMessage
-    ) -> Message:
-        return await store.add_message(
-            session,
-            tenant,
-            conversation_id,
-            role=entry.role,
-            text=self.redact(entry.text),
-            buttons=entry.buttons,
-        )
+    def _draft(self, entry: NewMessage) -> store.MessageDraft:
+        return store.MessageDraft(entry.role, self.redact(entry.text), entry.buttons)
 
     def redact_values(self, value: Any) -> Any:
         """Every string in a JSON-like value, redacted (a handoff summary quotes the customer)."""
