@@ -114,3 +114,24 @@ def is_lost_connection(error: BaseException) -> bool:
     from sqlalchemy.exc import DBAPIError
 
     return isinstance(error, DBAPIError) and error.connection_invalidated
+
+
+_SQLITE_BUSY, _SQLITE_LOCKED = 5, 6
+
+
+def is_sqlite_busy(error: BaseException) -> bool:
+    """SQLite refused a write because another connection holds the lock. busy_timeout waits
+    for most of these, but not all: a transaction that read first and then wants to write
+    after another writer committed (SQLITE_BUSY_SNAPSHOT) fails at once. The transaction was
+    rolled back; running it again usually succeeds."""
+    from sqlalchemy.exc import OperationalError
+
+    if not isinstance(error, OperationalError):
+        return False
+    code = getattr(error.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in (_SQLITE_BUSY, _SQLITE_LOCKED)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Worth running the same (idempotent) transaction once more."""
+    return is_lost_connection(error) or is_sqlite_busy(error)

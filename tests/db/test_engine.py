@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,47 @@ async def test_database_errors_never_contain_the_bound_values(
     with pytest.raises(IntegrityError) as raised:
         await session.flush()  # duplicate account number
     assert secret not in str(raised.value)
+
+
+async def test_a_write_refused_by_a_busy_sqlite_is_transient_and_succeeds_when_run_again(tmp_path: Path) -> None:
+    """Another connection holds SQLite's write lock longer than busy_timeout (a burst of new
+    conversations on a loaded gateway): the write is refused as busy, and the gateway runs
+    such a frame once more."""
+    from sqlalchemy.exc import OperationalError
+
+    from bot.db.engine import is_lost_connection, is_sqlite_busy, is_transient
+
+    path = tmp_path / "busy.sqlite3"
+    database = Database(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with database.engine.begin() as connection:
+            await connection.execute(text("CREATE TABLE counter (n INTEGER)"))
+            await connection.execute(text("INSERT INTO counter VALUES (0)"))
+        holder = sqlite3.connect(path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # the write lock, held
+        try:
+            with pytest.raises(OperationalError) as refused:
+                async with database.engine.begin() as connection:
+                    await connection.execute(text("PRAGMA busy_timeout=0"))  # no 5 s wait in a test
+                    await connection.execute(text("UPDATE counter SET n = n + 1"))
+        finally:
+            holder.rollback()
+            holder.close()
+        assert is_sqlite_busy(refused.value) and is_transient(refused.value)
+        assert not is_lost_connection(refused.value)
+        async with database.engine.begin() as again:  # the same work, run once more
+            await again.execute(text("UPDATE counter SET n = n + 1"))
+            assert (await again.execute(text("SELECT n FROM counter"))).scalar_one() == 1
+    finally:
+        await database.dispose()
+
+
+async def test_other_database_errors_are_not_retried(database: Database) -> None:
+    from sqlalchemy.exc import DBAPIError
+
+    from bot.db.engine import is_transient
+
+    with pytest.raises(DBAPIError) as failed:
+        async with database.engine.connect() as connection:
+            await connection.execute(text("SELECT * FROM no_such_table"))
+    assert not is_transient(failed.value)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import random
 
 from aiohttp import WSMsgType, web
 
-from bot.db.engine import is_lost_connection
+from bot.db.engine import is_sqlite_busy, is_transient
 from bot.db.errors import DomainError
 from bot.gateway import protocol
 from bot.gateway.cors import require_allowed_origin
@@ -86,11 +88,17 @@ class FrameHandler:
             try:
                 await self._dispatch(socket, frame)
             except Exception as error:
-                if not is_lost_connection(error):
+                if not is_transient(error):
                     raise
-                # Once more on a new connection: every frame is idempotent (client ids), and
-                # the failed transaction was rolled back.
-                log.warning("database connection lost during a frame; trying it again")
+                # Once more: every frame is idempotent (client ids), and the failed
+                # transaction was rolled back. A lost connection is replaced by the pool; a
+                # busy SQLite (a burst of new conversations) needs a moment, jittered so the
+                # writers that collided do not collide again.
+                if is_sqlite_busy(error):
+                    log.info("database busy during a frame; trying it again")
+                    await asyncio.sleep(random.uniform(0.05, 0.25))
+                else:
+                    log.warning("database connection lost during a frame; trying it again")
                 await self._dispatch(socket, frame)
         except GatewayError as error:
             await self.report(socket, error)
