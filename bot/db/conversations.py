@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, exists, select, update
+from sqlalchemy import Row, and_, bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -121,15 +121,13 @@ _CUSTOMER_MESSAGE_CHECK = (
     )
 )
 
-_BOT_BACKLOG = (
+# What Rasa is told about the conversation (BotContext), by tenant and id.
+_BOT_CONTEXT = (
     select(
         Conversation.language,
         Conversation.state,
         Conversation.ended_at,
         Account.account_number,
-        Message.seq,
-        Message.text,
-        Message.payload,
     )
     .outerjoin(
         Account,
@@ -138,6 +136,15 @@ _BOT_BACKLOG = (
             Account.id == Conversation.verified_account_id,
         ),
     )
+    .where(
+        Conversation.tenant_id == bindparam("tenant"),
+        Conversation.id == bindparam("conversation"),
+    )
+)
+
+# The same, with the undelivered customer messages (one row each, or one NULL row).
+_BOT_BACKLOG = (
+    _BOT_CONTEXT.add_columns(Message.seq, Message.text, Message.payload)
     .outerjoin(
         Message,
         and_(
@@ -146,10 +153,6 @@ _BOT_BACKLOG = (
             Message.role == "customer",
             Message.delivered_to_bot.is_(False),
         ),
-    )
-    .where(
-        Conversation.tenant_id == bindparam("tenant"),
-        Conversation.id == bindparam("conversation"),
     )
     .order_by(Message.seq)
 )
@@ -223,30 +226,17 @@ async def get_conversation(
     )
 
 
+def _bot_context(row: Row[Any]) -> BotContext:
+    return BotContext(row.language, row.account_number, row.state, row.ended_at is not None)
+
+
 async def bot_context(
     session: AsyncSession, tenant: TenantRef, conversation_id: str
 ) -> BotContext | None:
     row = (
-        await session.execute(
-            select(
-                Conversation.language,
-                Conversation.state,
-                Conversation.ended_at,
-                Account.account_number,
-            )
-            .outerjoin(
-                Account,
-                and_(
-                    Account.tenant_id == Conversation.tenant_id,
-                    Account.id == Conversation.verified_account_id,
-                ),
-            )
-            .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
-        )
+        await session.execute(_BOT_CONTEXT, {"tenant": tenant.id, "conversation": conversation_id})
     ).one_or_none()
-    if row is None:
-        return None
-    return BotContext(row.language, row.account_number, row.state, row.ended_at is not None)
+    return None if row is None else _bot_context(row)
 
 
 async def bot_backlog(
@@ -261,10 +251,7 @@ async def bot_backlog(
     ).all()
     if not rows:
         return None, []
-    first = rows[0]
-    context = BotContext(
-        first.language, first.account_number, first.state, first.ended_at is not None
-    )
+    context = _bot_context(rows[0])
     # Without pending messages the outer join gives one row with NULL message columns.
     pending = [
         PendingMessage(row.seq, row.text, row.payload) for row in rows if row.seq is not None
