@@ -7,16 +7,21 @@ config.yml (after the intent classifier and the FallbackClassifier):
 The classifier's softmax confidence is high for many unrelated questions (it must spread the
 probability over the intents it knows), so a confidence threshold alone catches few of them.
 This component adds the signal that separates them far better: how close the message's
-sentence embedding is to the training examples (k-nearest-neighbour cosine similarity). It
-reads whatever dense sentence features the pipeline's featurizers put on TEXT, so it follows
-a change of featurizer without code changes.
+sentence embedding is to the in-scope training examples (k-nearest-neighbour cosine
+similarity), less how much closer it is to the `out_of_scope` training examples, if it is:
+
+    score = sim_in - max(0, sim_out - sim_in)
+
+(with no out_of_scope examples, score = sim_in). It reads whatever dense sentence features
+the pipeline's featurizers put on TEXT, so it follows a change of featurizer without code
+changes.
 
 Calibration, at training time and on the training data only: the in-scope examples are split
 into `folds` stratified folds; each held-out example is scored against the other folds, which
 gives, per intent, the similarities that real in-domain requests of that intent reach. At
-serving time the message's similarity is turned into a conformal p-value against the held-out
+serving time the message's score is turned into a conformal p-value against the held-out
 scores of the intent the classifier chose (pooled scores for intents with too few examples):
-the share of held-out examples of that intent that were no closer to the training data.
+the share of held-out examples of that intent that scored no higher.
 A p-value <= `alpha` sets the intent to `out_of_scope` (confidence 1 - p), ahead of the
 classifier's ranking, which stays in place below it. So about `alpha` of in-domain requests
 are refused by construction, whatever the featurizer or the data.
@@ -27,8 +32,9 @@ the FallbackClassifier's `nlu_fallback` with the top two in the ranking, for the
 "did you mean ... or ...?". A message far from everything we trained on becomes out_of_scope
 even over nlu_fallback: asking "did you mean X or Y" about the weather helps no one.
 
-The parse data gets `oos_detection`: similarity, p_value, alpha, out_of_scope (benchmarks
-sweep alpha from the p-values). Stored with the model as plain arrays and JSON, no pickle.
+The parse data gets `oos_detection`: similarity (sim_in), score, p_value, alpha, out_of_scope (p <= alpha)
+and intent_replaced (the verdict was put in front of the ranking); benchmarks sweep alpha
+from the p-values. Stored with the model as plain arrays and JSON, no pickle.
 """
 
 from __future__ import annotations
@@ -105,27 +111,31 @@ class OutOfScopeDetector(GraphComponent):
         resource: Resource,
         reference: Optional[np.ndarray] = None,
         calibration: Optional[Dict[Text, np.ndarray]] = None,
+        negatives: Optional[np.ndarray] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self.validate_config(self._config)
         self._model_storage = model_storage
         self._resource = resource
         self._reference = reference  # (in-scope examples, dim), unit rows
-        # intent -> sorted held-out similarities; "" holds all intents' scores
+        self._negatives = negatives if negatives is not None and len(negatives) else None  # out_of_scope examples
+        # intent -> sorted held-out scores; "" holds all intents' scores
         self._calibration = calibration or {}
 
     # -- training --------------------------------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
         out_of_scope = self._config["out_of_scope_intent"]
-        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT) not in (None, out_of_scope)]
+        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
         embedded = [(e.get(INTENT), self._embedding(e)) for e in examples]
-        embedded = [(intent, x) for intent, x in embedded if x is not None]
+        negatives = [x for intent, x in embedded if x is not None and intent == out_of_scope]
+        embedded = [(intent, x) for intent, x in embedded if x is not None and intent != out_of_scope]
         if len(embedded) < 2 * self._config["k"]:
             logger.warning("OutOfScopeDetector: too few examples with dense sentence features; it will not judge.")
             return self._resource
         intents = np.array([intent for intent, _ in embedded])
         reference = np.vstack([x for _, x in embedded]).astype(np.float32)
+        self._negatives = np.vstack(negatives).astype(np.float32) if negatives else None
         scores = self._held_out_scores(reference, intents)
         self._reference = reference
         self._calibration = {"": np.sort(scores)}
@@ -135,7 +145,7 @@ class OutOfScopeDetector(GraphComponent):
         return self._resource
 
     def _held_out_scores(self, reference: np.ndarray, intents: np.ndarray) -> np.ndarray:
-        """Each example's similarity to the training data without its own fold."""
+        """Each example's score against the training data without its own fold."""
         folds = self._config["folds"]
         rng = np.random.default_rng(self._config["random_seed"])
         fold = np.empty(len(intents), dtype=int)
@@ -147,7 +157,7 @@ class OutOfScopeDetector(GraphComponent):
         for f in range(folds):
             held = fold == f
             if held.any() and (~held).sum() >= 1:
-                scores[held] = self._similarity(reference[held], reference[~held])
+                scores[held] = self._score(reference[held], reference[~held])[1]
         return scores
 
     # -- scoring ---------------------------------------------------------------------------
@@ -170,13 +180,22 @@ class OutOfScopeDetector(GraphComponent):
             result[start:start + 512] = nearest.mean(axis=1)
         return result
 
-    def p_value(self, similarity: float, intent: Optional[Text]) -> float:
+    def _score(self, queries: np.ndarray, reference: np.ndarray):
+        """(similarity to the in-scope examples, score): the score is lowered by how much closer
+        the query is to the out_of_scope examples than to the in-scope ones."""
+        inside = self._similarity(queries, reference)
+        if self._negatives is None:
+            return inside, inside
+        outside = self._similarity(queries, self._negatives)
+        return inside, inside - np.maximum(0.0, outside - inside)
+
+    def p_value(self, score: float, intent: Optional[Text]) -> float:
         """Conformal p-value: share of held-out in-domain examples (of `intent` when it has enough)
-        whose similarity was at most this one, counting the message itself."""
+        that scored at most this, counting the message itself."""
         scores = self._calibration.get(intent or "")
         if scores is None or len(scores) < self._config["min_calibration_examples"]:
             scores = self._calibration[""]
-        at_most = int(np.searchsorted(scores, similarity, side="right"))
+        at_most = int(np.searchsorted(scores, score, side="right"))
         return (at_most + 1) / (len(scores) + 1)
 
     # -- prediction ------------------------------------------------------------------------
@@ -190,13 +209,16 @@ class OutOfScopeDetector(GraphComponent):
             if embedding is None:
                 continue
             predicted = self._classified_intent(message)
-            similarity = float(self._similarity(embedding[np.newaxis, :], self._reference)[0])
-            p = self.p_value(similarity, predicted)
-            refused = predicted != out_of_scope and p <= self._config["alpha"]
-            message.set(OUTPUT_KEY, {"similarity": round(similarity, 4), "p_value": round(p, 4),
-                                     "alpha": self._config["alpha"], "out_of_scope": refused or predicted == out_of_scope},
+            inside, score = self._score(embedding[np.newaxis, :], self._reference)
+            similarity, score = float(inside[0]), float(score[0])
+            p = self.p_value(score, predicted)
+            far = p <= self._config["alpha"]
+            # the classifier's own out_of_scope stays as it is (its confidence, its ranking)
+            replaced = far and predicted != out_of_scope
+            message.set(OUTPUT_KEY, {"similarity": round(similarity, 4), "score": round(score, 4), "p_value": round(p, 4),
+                                     "alpha": self._config["alpha"], "out_of_scope": far, "intent_replaced": replaced},
                         add_to_output=True)
-            if refused:
+            if replaced:
                 verdict = {INTENT_NAME_KEY: out_of_scope, PREDICTED_CONFIDENCE_KEY: 1.0 - p}
                 ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != out_of_scope]
                 message.set(INTENT, verdict, add_to_output=True)
@@ -217,7 +239,8 @@ class OutOfScopeDetector(GraphComponent):
     def _persist(self) -> None:
         intents = sorted(self._calibration)
         with self._model_storage.write_to(self._resource) as directory:
-            np.savez(directory / ARRAYS_FILE, reference=self._reference,
+            negatives = self._negatives if self._negatives is not None else np.zeros((0, self._reference.shape[1]), np.float32)
+            np.savez(directory / ARRAYS_FILE, reference=self._reference, negatives=negatives,
                      **{f"calibration_{i}": self._calibration[name] for i, name in enumerate(intents)})
             meta = {"calibration_intents": intents, "k": self._config["k"], "folds": self._config["folds"]}
             (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
@@ -236,11 +259,12 @@ class OutOfScopeDetector(GraphComponent):
                 meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
                 with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
                     reference = arrays["reference"]
+                    negatives = arrays["negatives"] if "negatives" in arrays.files else None
                     calibration = {name: arrays[f"calibration_{i}"] for i, name in enumerate(meta["calibration_intents"])}
         except (ValueError, FileNotFoundError):
             # Rasa's convention: a component that was skipped in training loads untrained
             logger.debug("OutOfScopeDetector: no trained model in '%s'", resource.name)
             return cls.create(config, model_storage, resource, execution_context)
         # k and folds shaped the calibration: the stored values win over a changed config
-        return cls({**config, "k": meta["k"], "folds": meta["folds"]}, model_storage, resource, reference, calibration)
+        return cls({**config, "k": meta["k"], "folds": meta["folds"]}, model_storage, resource, reference, calibration, negatives)
 

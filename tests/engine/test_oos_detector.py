@@ -53,6 +53,10 @@ def storage(path: Path) -> LocalModelStorage:
     return LocalModelStorage(path)
 
 
+def storage_of(component: OutOfScopeDetector) -> LocalModelStorage:
+    return component._model_storage
+
+
 class Pipeline:
     """Tokens, MiniLM and our classifier, trained on EXAMPLES (+ out_of_scope ones when asked)."""
 
@@ -90,6 +94,7 @@ def test_an_unrelated_question_is_out_of_scope(trained, text):
     [message] = detector.process([message])
     assert message.get("intent")["name"] == "out_of_scope"
     assert message.get("oos_detection")["out_of_scope"] is True
+    assert message.get("oos_detection")["intent_replaced"] is True
     assert message.get("oos_detection")["p_value"] <= CONFIG["alpha"]
     # the classifier's ranking stays below the verdict, for the dialogue to use
     ranking = message.get("intent_ranking")
@@ -127,11 +132,12 @@ def test_calibration_is_stored_as_plain_arrays_never_a_pickle(trained):
         names = sorted(p.name for p in directory.iterdir())
         meta = json.loads((directory / "oos_detector.json").read_text())
         with np.load(directory / "oos_detector.npz", allow_pickle=False) as arrays:
-            reference = arrays["reference"]
+            reference, negatives = arrays["reference"], arrays["negatives"]
             calibration = {name: arrays[f"calibration_{i}"] for i, name in enumerate(meta["calibration_intents"])}
     assert names == ["oos_detector.json", "oos_detector.npz"]
     assert reference.shape == (sum(map(len, EXAMPLES.values())), 384)
-    # one held-out similarity per training example, per intent and pooled (""), sorted
+    assert negatives.shape == (0, 384)  # no out_of_scope examples in this training data
+    # one held-out score per training example, per intent and pooled (""), sorted
     assert sorted(calibration) == ["", *sorted(EXAMPLES)]
     assert len(calibration[""]) == reference.shape[0]
     assert all(len(calibration[i]) == len(EXAMPLES[i]) for i in EXAMPLES)
@@ -152,12 +158,27 @@ def test_the_classifiers_own_out_of_scope_is_kept_and_not_a_reference(tmp_path):
     detector = OutOfScopeDetector.create(CONFIG, storage(tmp_path / "d"), Resource("oos"), CONTEXT)
     detector.train(pipeline.data)
     assert detector._reference.shape[0] == sum(map(len, EXAMPLES.values()))
+    assert detector._negatives.shape[0] == len(OUT_OF_SCOPE)
     message = pipeline.message("tell me a funny joke")
     assert message.get("intent")["name"] == "out_of_scope"
     confidence = message.get("intent")["confidence"]
     [message] = detector.process([message])
     assert message.get("intent") == {"name": "out_of_scope", "confidence": confidence}
-    assert message.get("oos_detection")["out_of_scope"] is True
+    detection = message.get("oos_detection")
+    assert detection["intent_replaced"] is False
+    # closer to the out_of_scope examples than to the in-scope ones: the score drops below the similarity
+    assert detection["score"] < detection["similarity"]
+
+
+def test_out_of_scope_examples_lower_the_score_only_of_messages_closer_to_them(tmp_path):
+    pipeline = Pipeline(tmp_path, with_out_of_scope=True)
+    with_negatives = OutOfScopeDetector.create(CONFIG, storage(tmp_path / "d"), Resource("oos"), CONTEXT)
+    with_negatives.train(pipeline.data)
+    known = with_negatives.process([pipeline.message("how much do I owe this month")])[0].get("oos_detection")
+    assert known["score"] == known["similarity"]
+    loaded = OutOfScopeDetector.load(CONFIG, storage_of(with_negatives), Resource("oos"), CONTEXT)
+    unrelated = pipeline.message("sing me a song please")
+    assert loaded.process([unrelated])[0].get("oos_detection") == with_negatives.process([unrelated])[0].get("oos_detection")
 
 
 def test_looks_through_nlu_fallback_to_the_classifiers_choice(trained):
