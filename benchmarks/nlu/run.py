@@ -197,7 +197,8 @@ def full_baseline_estimate(train, workdir: Path) -> Dict[str, Any]:
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=REPO / "config.yml")
-    parser.add_argument("--settings", default="full,few_shot,unknown", help="of full, few_shot, unknown")
+    parser.add_argument("--settings", default="full,few_shot,unknown,oos",
+                        help="of full, few_shot, unknown, oos (benchmarks/nlu/oos.py: results/nlu-oos.json)")
     parser.add_argument("--baseline", default="few_shot,full_estimate", help="of few_shot, full_estimate; '' for none")
     parser.add_argument("--unknown-test-per-intent", type=int, default=None,
                         help="test messages per intent for the unknown-intent curve (default: all 40)")
@@ -244,6 +245,11 @@ def main(argv: Optional[List[str]] = None) -> None:
                 save()
 
             unknown_intent_curve(pipeline, train, curve_test, workdir, seeds, save_curve)
+        if "oos" in settings:
+            from benchmarks.nlu import oos
+
+            oos.run(args.config, ["assistant", "banking"], workdir, [int(s) for s in args.unknown_seeds.split(",")],
+                    args.unknown_test_per_intent)
         rasa_baseline = results.setdefault("rasa_default_baseline", {"pipeline": rasa_default_pipeline()})
         if "few_shot" in baseline:
             rasa_baseline["few_shot_10"] = evaluate(rasa_default_pipeline(), few_shot_train, test, workdir, "baseline_few_shot")
