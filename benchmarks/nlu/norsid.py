@@ -79,35 +79,47 @@ def accuracy(gold: Sequence[str], predicted: Sequence[str]) -> float:
     return round(100 * float(np.mean([g == p for g, p in zip(gold, predicted)])), 2)
 
 
-def cross_validation(utterances: Sequence[Utterance], grouped: bool, train_predict: TrainPredict, save) -> Dict[str, Any]:
+def cv_folds(utterances: Sequence[Utterance], grouped: bool) -> List[Dict[str, Any]]:
+    """The folds as the worker's `folds` command takes them."""
     name = "cv_grouped" if grouped else "cv"
-    result: Dict[str, Any] = {"folds": FOLDS, "seed": SEED, "grouped_by_sentence": grouped, "per_fold": []}
-    predicted: Dict[int, str] = {}
+    specs = []
     for number, test in enumerate(folds(utterances, grouped)):
         test_set = set(test.tolist())
-        train = [Example(u.text, u.intent) for i, u in enumerate(utterances) if i not in test_set]
-        print(f"[{time.strftime('%H:%M:%S')}] norsid {name} fold {number}: {len(train)} -> {len(test)}", flush=True)
-        run = train_predict(train, [utterances[i].text for i in test], f"norsid_{name}_{number}")
+        specs.append({
+            "name": f"{name}_{number}",
+            "test_indices": test.tolist(),
+            "train": [{"text": u.text, "intent": u.intent} for i, u in enumerate(utterances) if i not in test_set],
+            "texts": [utterances[i].text for i in test],
+        })
+    return specs
+
+
+def cv_result(utterances: Sequence[Utterance], grouped: bool, specs: Sequence[Dict[str, Any]],
+              runs: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """Accuracy over every utterance predicted once (by the fold that held it out), per fold and
+    per dialect group."""
+    result: Dict[str, Any] = {"folds": FOLDS, "seed": SEED, "grouped_by_sentence": grouped, "per_fold": []}
+    predicted: Dict[int, str] = {}
+    for spec, run in zip(specs, runs):
+        test = spec["test_indices"]
         intents = [p["intent"] for p in run["predict"]["predictions"]]
-        predicted.update(zip(test.tolist(), intents))
+        predicted.update(zip(test, intents))
         result["per_fold"].append({
             "accuracy": accuracy([utterances[i].intent for i in test], intents),
-            "train_examples": len(train),
+            "train_examples": len(spec["train"]),
             "test_examples": len(test),
             "train_seconds": run["train"]["train_seconds"],
             "train_cpu_seconds": run["train"]["train_cpu_seconds"],
             "cpu_ms_per_message": run["predict"]["cpu_ms_per_message"],
         })
-        print(f"[{time.strftime('%H:%M:%S')}] norsid {name} fold {number}: {result['per_fold'][-1]}", flush=True)
-        done = sorted(predicted)
-        result["accuracy"] = accuracy([utterances[i].intent for i in done], [predicted[i] for i in done])
-        result["accuracy_by_dialect"] = {
-            dialect: accuracy([utterances[i].intent for i in done if utterances[i].dialect == dialect],
-                              [predicted[i] for i in done if utterances[i].dialect == dialect])
-            for dialect in sorted({utterances[i].dialect for i in done})
-        }
-        result["folds_done"] = len(result["per_fold"])
-        save(result)
+    done = sorted(predicted)
+    result["folds_done"] = len(result["per_fold"])
+    result["accuracy"] = accuracy([utterances[i].intent for i in done], [predicted[i] for i in done])
+    result["accuracy_by_dialect"] = {
+        dialect: accuracy([utterances[i].intent for i in done if utterances[i].dialect == dialect],
+                          [predicted[i] for i in done if utterances[i].dialect == dialect])
+        for dialect in sorted({utterances[i].dialect for i in done})
+    }
     return result
 
 

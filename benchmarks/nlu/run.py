@@ -216,26 +216,34 @@ def run_norsid(pipeline, settings, run: Dict[str, Any], workdir: Path, save) -> 
     def train_predict(train, texts, name):
         return train_and_predict_in_one(pipeline, train, texts, workdir, name)
 
-    if "norsid" in settings:
+    if "norsid_dialects" in settings:
         block["bokmaal_to_dialects"] = norsid.bokmaal_to_dialects(utterances, train_predict)
         save()
-    variants = [grouped for grouped, key in ((False, "norsid"), (True, "norsid_grouped")) if key in settings]
+    variants = [grouped for grouped, key in ((False, "norsid_cv"), (True, "norsid_grouped")) if key in settings]
+    if not variants:
+        return
+    # all folds in one worker: one Rasa start-up, each sentence embedded once
+    specs = {grouped: norsid.cv_folds(utterances, grouped) for grouped in variants}
+    every = [spec for grouped in variants for spec in specs[grouped]]
+    print(f"[{time.strftime('%H:%M:%S')}] norsid cross-validation: {len(every)} folds", flush=True)
+    config = write_config(pipeline, workdir / "norsid_cv.config.yml")
+    folds_file = workdir / "norsid_cv.folds.json"
+    folds_file.write_text(json.dumps(every), encoding="utf-8")
+    runs = worker("folds", str(config), str(folds_file), str(workdir / "norsid_cv"))["folds"]
     for grouped in variants:
         key = "cv_grouped" if grouped else "cv"
-
-        def save_cv(result: Dict[str, Any], key: str = key) -> None:
-            block[key] = result
-            save()
-
-        norsid.cross_validation(utterances, grouped, train_predict, save_cv)
+        mine = [run for run in runs if run["name"].startswith(key + "_")]
+        block[key] = norsid.cv_result(utterances, grouped, specs[grouped], mine)
+        print(f"[{time.strftime('%H:%M:%S')}] norsid {key}: {json.dumps(block[key])}", flush=True)
+    save()
 
 
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=REPO / "config.yml")
-    parser.add_argument("--settings", default="full,few_shot,unknown,norsid,norsid_grouped",
-                        help="of full, few_shot, unknown (BANKING77); norsid (5-fold CV and Bokmål -> dialects), "
-                             "norsid_grouped (5-fold CV, a sentence's versions in one fold)")
+    parser.add_argument("--settings", default="full,few_shot,unknown,norsid_dialects,norsid_cv,norsid_grouped",
+                        help="of full, few_shot, unknown (BANKING77); norsid_dialects (Bokmål -> dialects), "
+                             "norsid_cv (stratified 5-fold), norsid_grouped (5-fold, a sentence's versions in one fold)")
     parser.add_argument("--baseline", default="few_shot,full_estimate", help="of few_shot, full_estimate; '' for none")
     parser.add_argument("--unknown-test-per-intent", type=int, default=None,
                         help="test messages per intent for the unknown-intent curve (default: all 40)")
@@ -282,7 +290,7 @@ def main(argv: Optional[List[str]] = None) -> None:
                 save()
 
             unknown_intent_curve(pipeline, train, curve_test, workdir, seeds, save_curve)
-        if settings & {"norsid", "norsid_grouped"}:
+        if settings & {"norsid_dialects", "norsid_cv", "norsid_grouped"}:
             run_norsid(pipeline, settings, run, workdir, save)
         rasa_baseline = results.setdefault("rasa_default_baseline", {"pipeline": rasa_default_pipeline()})
         if "few_shot" in baseline:

@@ -3,9 +3,13 @@
     python -m benchmarks.nlu.worker train CONFIG NLU_DATA MODEL_DIR RESULT_JSON
     python -m benchmarks.nlu.worker predict MODEL TEXTS_JSON RESULT_JSON
     python -m benchmarks.nlu.worker train_predict CONFIG NLU_DATA MODEL_DIR TEXTS_JSON RESULT_JSON
+    python -m benchmarks.nlu.worker folds CONFIG FOLDS_JSON WORK_DIR RESULT_JSON
 
 Rasa prints to stdout, so results go to RESULT_JSON. train_predict (small data sets: one Rasa
-start-up instead of two) reports both; its peak memory is the larger of the two.
+start-up instead of two) reports both; its peak memory is the larger of the two. `folds`
+trains and predicts every fold of a cross-validation in one process, each sentence embedded once
+(the embeddings are deterministic: tests/engine/test_multilingual_encoder.py), and rewrites
+RESULT_JSON after each fold.
 """
 
 from __future__ import annotations
@@ -121,6 +125,42 @@ async def predict_all(model: str, texts: List[str]) -> Dict[str, Any]:
     }
 
 
+def memoize_sentence_embeddings() -> None:
+    """Cross-validation embeds every sentence once per fold; the same text always gets the same
+    vector, so the folds share one cache (the first fold's timings include the encoding)."""
+    from bot.nlu.multilingual_encoder import MultilingualEncoder
+
+    original = MultilingualEncoder.encode
+    cache: Dict[str, Any] = {}
+
+    def encode(self, texts):
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            cache.update(zip(missing, original(self, missing)))
+        import numpy as np
+
+        return np.array([cache[t] for t in texts], np.float32).reshape(len(texts), -1)
+
+    MultilingualEncoder.encode = encode
+
+
+def run_folds(config: str, folds_file: str, work_dir: str, result: str) -> Dict[str, Any]:
+    from benchmarks.nlu.data import Example, write_rasa_nlu
+
+    memoize_sentence_embeddings()
+    folds = json.loads(Path(folds_file).read_text(encoding="utf-8"))
+    outcome: Dict[str, Any] = {"folds": []}
+    for fold in folds:
+        directory = Path(work_dir) / fold["name"]
+        directory.mkdir(parents=True, exist_ok=True)
+        nlu = write_rasa_nlu([Example(e["text"], e["intent"]) for e in fold["train"]], directory / "nlu.json")
+        trained = train(config, str(nlu), str(directory))
+        predicted = asyncio.run(predict_all(trained["model"], fold["texts"]))
+        outcome["folds"].append({"name": fold["name"], "train": trained, "predict": predicted})
+        Path(result).write_text(json.dumps(outcome), encoding="utf-8")
+    return outcome
+
+
 def main(argv: List[str]) -> None:
     logging.basicConfig(level=logging.WARNING)
     command, *args = argv
@@ -136,6 +176,9 @@ def main(argv: List[str]) -> None:
         trained = train(config, nlu_data, model_dir)
         texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
         outcome = {"train": trained, "predict": asyncio.run(predict_all(trained["model"], texts))}
+    elif command == "folds":
+        config, folds_file, work_dir, result = args
+        outcome = run_folds(config, folds_file, work_dir, result)
     else:
         raise SystemExit(__doc__)
     Path(result).write_text(json.dumps(outcome), encoding="utf-8")
