@@ -1,7 +1,8 @@
-"""NLU benchmark on BANKING77: accuracy, macro-F1, training time, throughput, memory, unknown intents.
+"""NLU benchmark on BANKING77 (accuracy, macro-F1, training time, throughput, CPU and memory,
+unknown intents) and on NorSID (dialectal Norwegian; benchmarks/nlu/norsid.py).
 
-    .venv/engine/bin/python -m benchmarks.nlu.run [--config config.yml] [--settings full,few_shot,unknown]
-                                                  [--baseline few_shot,full_estimate]
+    .venv/engine/bin/python -m benchmarks.nlu.run [--config config.yml]
+        [--settings full,few_shot,unknown,norsid,norsid_grouped] [--baseline few_shot,full_estimate]
 
 Every training and every prediction run is a `benchmarks.nlu.worker` process of its own (its peak
 memory is its own). Results are merged into benchmarks/results/nlu.json under the config's path,
@@ -23,7 +24,7 @@ from typing import Any, Dict, List, Optional, Sequence
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from benchmarks.nlu import data
+from benchmarks.nlu import data, norsid
 from benchmarks.nlu.data import REPO, Example
 from benchmarks.nlu.pipelines import project_pipeline, rasa_default_pipeline, write_config
 
@@ -70,6 +71,15 @@ def train_and_predict(pipeline, train: Sequence[Example], texts: List[str], work
     return {"train": trained, "predict": predicted}
 
 
+def train_and_predict_in_one(pipeline, train: Sequence[Example], texts: List[str], workdir: Path, name: str) -> Dict[str, Any]:
+    """As train_and_predict, in one worker process (one Rasa start-up: small data sets)."""
+    config = write_config(pipeline, workdir / f"{name}.config.yml")
+    nlu = data.write_rasa_nlu(train, workdir / f"{name}.nlu.json")
+    texts_file = workdir / f"{name}.texts.json"
+    texts_file.write_text(json.dumps(texts), encoding="utf-8")
+    return worker("train_predict", str(config), str(nlu), str(workdir / name), str(texts_file))
+
+
 def scores(gold: Sequence[str], predicted: Sequence[Optional[str]]) -> Dict[str, float]:
     predicted = [p or "" for p in predicted]
     return {
@@ -90,6 +100,8 @@ def summary(run: Dict[str, Any], gold: Sequence[str], train_size: int) -> Dict[s
         "train_cpu_seconds": run["train"]["train_cpu_seconds"],
         "train_peak_rss_mb": run["train"]["peak_rss_mb"],
         "messages_per_second": run["predict"]["messages_per_second"],
+        "cpu_ms_per_message": run["predict"]["cpu_ms_per_message"],
+        "component_cpu_ms_per_message": run["predict"]["component_cpu_ms_per_message"],
         "model_load_seconds": run["predict"]["load_seconds"],
         "serve_peak_rss_mb": run["predict"]["peak_rss_mb"],
     }
@@ -194,11 +206,45 @@ def full_baseline_estimate(train, workdir: Path) -> Dict[str, Any]:
     }
 
 
+def run_norsid(pipeline, settings, run: Dict[str, Any], workdir: Path, save) -> None:
+    utterances = norsid.load()
+    block = run.setdefault("norsid", {})
+    block.update({"dataset": {"file": "../shared/benchmarks/norsid/dev.json", "utterances": len(utterances),
+                              "intents": len({u.intent for u in utterances})},
+                  "anchors": norsid.ANCHORS})
+
+    def train_predict(train, texts, name):
+        return train_and_predict_in_one(pipeline, train, texts, workdir, name)
+
+    if "norsid_dialects" in settings:
+        block["bokmaal_to_dialects"] = norsid.bokmaal_to_dialects(utterances, train_predict)
+        save()
+    variants = [grouped for grouped, key in ((False, "norsid_cv"), (True, "norsid_grouped")) if key in settings]
+    if not variants:
+        return
+    # all folds in one worker: one Rasa start-up, each sentence embedded once
+    specs = {grouped: norsid.cv_folds(utterances, grouped) for grouped in variants}
+    every = [spec for grouped in variants for spec in specs[grouped]]
+    print(f"[{time.strftime('%H:%M:%S')}] norsid cross-validation: {len(every)} folds", flush=True)
+    config = write_config(pipeline, workdir / "norsid_cv.config.yml")
+    folds_file = workdir / "norsid_cv.folds.json"
+    folds_file.write_text(json.dumps(every), encoding="utf-8")
+    runs = worker("folds", str(config), str(folds_file), str(workdir / "norsid_cv"))["folds"]
+    for grouped in variants:
+        key = "cv_grouped" if grouped else "cv"
+        mine = [run for run in runs if run["name"].startswith(key + "_")]
+        block[key] = norsid.cv_result(utterances, grouped, specs[grouped], mine)
+        print(f"[{time.strftime('%H:%M:%S')}] norsid {key}: {json.dumps(block[key])}", flush=True)
+    save()
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--config", type=Path, default=REPO / "config.yml")
-    parser.add_argument("--settings", default="full,few_shot,unknown,oos",
-                        help="of full, few_shot, unknown, oos (benchmarks/nlu/oos.py: results/nlu-oos.json)")
+    parser.add_argument("--settings", default="full,few_shot,unknown,oos,norsid_dialects,norsid_cv,norsid_grouped",
+                        help="of full, few_shot, unknown (BANKING77); oos (benchmarks/nlu/oos.py: results/nlu-oos.json); "
+                             "norsid_dialects (Bokmål -> dialects), "
+                             "norsid_cv (stratified 5-fold), norsid_grouped (5-fold, a sentence's versions in one fold)")
     parser.add_argument("--baseline", default="few_shot,full_estimate", help="of few_shot, full_estimate; '' for none")
     parser.add_argument("--unknown-test-per-intent", type=int, default=None,
                         help="test messages per intent for the unknown-intent curve (default: all 40)")
@@ -250,6 +296,8 @@ def main(argv: Optional[List[str]] = None) -> None:
 
             oos.run(args.config, ["assistant", "banking"], workdir, [int(s) for s in args.unknown_seeds.split(",")],
                     args.unknown_test_per_intent)
+        if settings & {"norsid_dialects", "norsid_cv", "norsid_grouped"}:
+            run_norsid(pipeline, settings, run, workdir, save)
         rasa_baseline = results.setdefault("rasa_default_baseline", {"pipeline": rasa_default_pipeline()})
         if "few_shot" in baseline:
             rasa_baseline["few_shot_10"] = evaluate(rasa_default_pipeline(), few_shot_train, test, workdir, "baseline_few_shot")

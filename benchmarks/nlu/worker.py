@@ -2,8 +2,14 @@
 
     python -m benchmarks.nlu.worker train CONFIG NLU_DATA MODEL_DIR RESULT_JSON
     python -m benchmarks.nlu.worker predict MODEL TEXTS_JSON RESULT_JSON
+    python -m benchmarks.nlu.worker train_predict CONFIG NLU_DATA MODEL_DIR TEXTS_JSON RESULT_JSON
+    python -m benchmarks.nlu.worker folds CONFIG FOLDS_JSON WORK_DIR RESULT_JSON
 
-Rasa prints to stdout, so results go to RESULT_JSON.
+Rasa prints to stdout, so results go to RESULT_JSON. train_predict (small data sets: one Rasa
+start-up instead of two) reports both; its peak memory is the larger of the two. `folds`
+trains and predicts every fold of a cross-validation in one process, each sentence embedded once
+(the embeddings are deterministic: tests/engine/test_multilingual_encoder.py), and rewrites
+RESULT_JSON after each fold.
 """
 
 from __future__ import annotations
@@ -58,6 +64,40 @@ def classifier_view(parsed: Dict[str, Any]) -> Dict[str, Any]:
     }
 
 
+class ComponentCpu:
+    """CPU seconds of the whole process spent inside each graph component, by class name.
+
+    Process CPU, not thread CPU: TensorFlow runs its kernels on threads of its own. Rasa runs
+    a message's graph nodes one after another, so nothing else is counted in a node's time.
+    """
+
+    def __init__(self) -> None:
+        self.seconds: Dict[str, float] = {}
+        self._original = None
+
+    def __enter__(self) -> "ComponentCpu":
+        from rasa.engine.graph import GraphNode
+
+        original = self._original = GraphNode.__call__
+        seconds = self.seconds
+
+        def timed(node, *inputs):
+            started = time.process_time()
+            try:
+                return original(node, *inputs)
+            finally:
+                name = node._component_class.__name__
+                seconds[name] = seconds.get(name, 0.0) + time.process_time() - started
+
+        GraphNode.__call__ = timed
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        from rasa.engine.graph import GraphNode
+
+        GraphNode.__call__ = self._original
+
+
 async def predict_all(model: str, texts: List[str]) -> Dict[str, Any]:
     from rasa.core.agent import Agent
 
@@ -67,17 +107,58 @@ async def predict_all(model: str, texts: List[str]) -> Dict[str, Any]:
     load_seconds = time.perf_counter() - started
 
     predictions = []
-    started = time.perf_counter()
-    for text in texts:  # one message at a time, as the server sees them
-        predictions.append(classifier_view(await agent.parse_message(text)))
-    seconds = time.perf_counter() - started
+    started, cpu = time.perf_counter(), cpu_seconds()
+    with ComponentCpu() as components:
+        for text in texts:  # one message at a time, as the server sees them
+            predictions.append(classifier_view(await agent.parse_message(text)))
+    seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu
     return {
         "predictions": predictions,
         "load_seconds": round(load_seconds, 1),
         "predict_seconds": round(seconds, 1),
         "messages_per_second": round(len(texts) / seconds, 1),
+        "cpu_ms_per_message": round(1000 * cpu / len(texts), 2),
+        "component_cpu_ms_per_message": {
+            name: round(1000 * value / len(texts), 3) for name, value in sorted(components.seconds.items())
+        },
         "peak_rss_mb": round(peak_rss_mb()),
     }
+
+
+def memoize_sentence_embeddings() -> None:
+    """Cross-validation embeds every sentence once per fold; the same text always gets the same
+    vector, so the folds share one cache (the first fold's timings include the encoding)."""
+    from bot.nlu.multilingual_encoder import MultilingualEncoder
+
+    original = MultilingualEncoder.encode
+    cache: Dict[str, Any] = {}
+
+    def encode(self, texts):
+        missing = [t for t in dict.fromkeys(texts) if t not in cache]
+        if missing:
+            cache.update(zip(missing, original(self, missing)))
+        import numpy as np
+
+        return np.array([cache[t] for t in texts], np.float32).reshape(len(texts), -1)
+
+    MultilingualEncoder.encode = encode
+
+
+def run_folds(config: str, folds_file: str, work_dir: str, result: str) -> Dict[str, Any]:
+    from benchmarks.nlu.data import Example, write_rasa_nlu
+
+    memoize_sentence_embeddings()
+    folds = json.loads(Path(folds_file).read_text(encoding="utf-8"))
+    outcome: Dict[str, Any] = {"folds": []}
+    for fold in folds:
+        directory = Path(work_dir) / fold["name"]
+        directory.mkdir(parents=True, exist_ok=True)
+        nlu = write_rasa_nlu([Example(e["text"], e["intent"]) for e in fold["train"]], directory / "nlu.json")
+        trained = train(config, str(nlu), str(directory))
+        predicted = asyncio.run(predict_all(trained["model"], fold["texts"]))
+        outcome["folds"].append({"name": fold["name"], "train": trained, "predict": predicted})
+        Path(result).write_text(json.dumps(outcome), encoding="utf-8")
+    return outcome
 
 
 def main(argv: List[str]) -> None:
@@ -90,6 +171,14 @@ def main(argv: List[str]) -> None:
         model, texts_file, result = args
         texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
         outcome = asyncio.run(predict_all(model, texts))
+    elif command == "train_predict":
+        config, nlu_data, model_dir, texts_file, result = args
+        trained = train(config, nlu_data, model_dir)
+        texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
+        outcome = {"train": trained, "predict": asyncio.run(predict_all(trained["model"], texts))}
+    elif command == "folds":
+        config, folds_file, work_dir, result = args
+        outcome = run_folds(config, folds_file, work_dir, result)
     else:
         raise SystemExit(__doc__)
     Path(result).write_text(json.dumps(outcome), encoding="utf-8")
