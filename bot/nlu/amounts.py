@@ -1,4 +1,4 @@
-"""Money amounts with a currency: "450 kr", "NOK 1 200,50", "£12.50", "12.50 pounds"."""
+"""Money amounts with a currency: "450 kr", "NOK 1 200,50", "£12.50", "12.50 pounds", "450,-"."""
 
 from __future__ import annotations
 
@@ -98,11 +98,17 @@ def _value(integer: str, fraction: str) -> Decimal:
 
 
 _CURRENCY = "AMOUNT_CURRENCY"
-PATTERNS: Patterns = {_CURRENCY: [[{"LOWER": {"IN": sorted(CURRENCIES)}}]]}
+# "450,-", "1 200,-": in Norwegian ",-" after a number marks whole kroner, no currency needed.
+_WHOLE_KRONER = "AMOUNT_WHOLE_KRONER"
+PATTERNS: Patterns = {
+    _CURRENCY: [[{"LOWER": {"IN": sorted(CURRENCIES)}}]],
+    _WHOLE_KRONER: [[{"TEXT": {"REGEX": r"^\d[\d.]*,-$"}}]],
+}
+_KRONER = "NOK"
 
 
 def find(doc: Doc, claimed: "set[int]", spans: Spans) -> List[Entity]:
-    """Amounts in doc, read from the number beside each currency word; claims their tokens."""
+    """Amounts in doc, read from the number beside each currency word or marked ",-"; claims their tokens."""
     found = []
     for c, _ in spans.get(_CURRENCY, ()):
         if c in claimed:
@@ -115,21 +121,49 @@ def find(doc: Doc, claimed: "set[int]", spans: Spans) -> List[Entity]:
                 continue
             first, last, value = number
             first, last = min(first, c), max(last, c)
-            code = CURRENCIES[doc[c].lower_]
-            amount = str(value)
-            found.append(
-                Entity(
-                    AMOUNT,
-                    doc[first].idx,
-                    char_end(doc, last),
-                    span_text(doc, first, last),
-                    f"{amount} {code}",
-                    {"amount": amount, "currency": code},
-                )
-            )
+            found.append(_amount(doc, first, last, value, CURRENCIES[doc[c].lower_]))
             claim(claimed, first, last)
             break
+    # after the currency words, which may already own the number ("kr 450,-")
+    for _, end in spans.get(_WHOLE_KRONER, ()):
+        number = _whole_kroner(doc, end - 1, claimed)
+        if number is not None:
+            first, last, value = number
+            found.append(_amount(doc, first, last, value, _KRONER))
+            claim(claimed, first, last)
     return found
+
+
+def _amount(doc: Doc, first: int, last: int, value: Decimal, code: str) -> Entity:
+    amount = str(value)
+    return Entity(
+        AMOUNT,
+        doc[first].idx,
+        char_end(doc, last),
+        span_text(doc, first, last),
+        f"{amount} {code}",
+        {"amount": amount, "currency": code},
+    )
+
+
+def _whole_kroner(doc: Doc, last: int, claimed: "set[int]") -> Optional[Tuple[int, int, Decimal]]:
+    """The number ending in the ",-" token `last`, with the groups written before it ("1 200,-")."""
+    if last in claimed:
+        return None
+    tokens = [last]
+    while len(tokens) < _MAX_GROUPS:
+        previous = joined_previous(doc, tokens[0], allow_dash=False)
+        if previous is None or previous[0] in claimed or not _NUMBER_TOKEN.fullmatch(doc[previous[0]].text):
+            break
+        tokens.insert(0, previous[0])
+    for k in range(len(tokens)):
+        chosen = tokens[k:]
+        if glued_to_previous(doc, chosen[0]):
+            continue
+        value = parse_amount([doc[i].text for i in chosen])
+        if value is not None:
+            return chosen[0], chosen[-1], value
+    return None
 
 
 def _number_before(doc: Doc, c: int, claimed: "set[int]") -> Optional[Tuple[int, int, Decimal]]:

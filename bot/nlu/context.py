@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
-from typing import FrozenSet, Optional
+from typing import FrozenSet, Optional, Tuple
 
 from spacy.tokens import Doc
 
+# Norwegian words come in their inflected and abbreviated forms too ("mobilnummeret",
+# "tlf.nr", "kontoen"): customers write them that way and there is no lemmatizer here.
 # fmt: off
 PHONE_WORDS = frozenset(
     {
         "call", "calls", "calling", "ring", "phone", "phones", "telephone", "tel", "tlf",
         "mobile", "mob", "mobil", "cell", "cellphone", "text", "sms", "whatsapp", "reach",
         "contact", "telefon", "telefonnummer", "mobilnummer", "landline", "fax",
+        # Norwegian (Bokmål, Nynorsk): "ring meg på", "kan dere ringe", "jeg treffes på"
+        "ringe", "ringer", "ringes", "ringa", "ringast", "telefonen", "telefonnr",
+        "telefonnummeret", "tlfnr", "tlf.nr", "mobilen", "mobilnr", "mobilnummeret",
+        "mobiltelefon", "mobiltlf", "mob.nr", "tekstmelding", "treffes", "treffast",
+        "nås", "naas", "kontakte", "kontakta", "kontaktes",
     }
 )
 ACCOUNT_WORDS = frozenset(
@@ -19,12 +26,30 @@ ACCOUNT_WORDS = frozenset(
         "account", "acct", "acc", "konto", "kontonr", "kontonummer", "kundenummer",
         "kundenr", "customer", "membership", "member", "contract", "avtale", "avtalenummer",
         "bank", "iban",
+        "kontoen", "kontonummeret", "kundenummeret", "kundeforholdet", "avtalen", "avtalenr",
+        "avtalenummeret", "medlemsnummer", "medlemsnummeret", "polise", "polisen",
+        "polisenummer", "polisenummeret", "forsikringsnummer", "forsikringsnummeret",
+    }
+)
+TICKET_WORDS = frozenset(
+    {
+        "ticket", "tickets", "case", "ref", "reference", "sak", "saken", "saksnummer", "referanse",
+        "saka", "saker", "sakene", "saksnr", "saksnummeret", "saksreferanse", "referansen",
+        "referansenummer", "referansenummeret", "refnr", "ref.nr", "henvendelse", "henvendelsen",
+    }
+)
+POSTCODE_WORDS = frozenset(
+    {
+        "postcode", "postcodes", "zip", "zipcode", "postal",
+        "postnummer", "postnummeret", "postnr", "postkode", "postkoden", "postnumme", "poststed",
     }
 )
 # fmt: on
-TICKET_WORDS = frozenset(
-    {"ticket", "tickets", "case", "ref", "reference", "sak", "saken", "saksnummer", "referanse"}
-)
+# Two-word phrases that count as one context word; the hit is their second word.
+_PHRASES = {
+    PHONE_WORDS: frozenset({("nå", "meg"), ("nå", "oss"), ("naa", "meg"), ("na", "meg")}),  # "du kan nå meg på"
+    POSTCODE_WORDS: frozenset({("post", "code"), ("post", "nummer"), ("post", "nr")}),
+}
 
 BEFORE = 6  # tokens looked at before a number
 AFTER = 3  # tokens looked at after it ("91234567 is my mobile")
@@ -35,14 +60,23 @@ def nearest_word_distance(
 ) -> Optional[int]:
     """Token distance from the span first..last to the closest word in `words`, if in reach."""
     best: Optional[int] = None
+    phrases = _PHRASES.get(words, frozenset())
     for i in range(max(0, first - before), first):
-        if doc[i].lower_ in words and not _in_placeholder(doc, i):
+        if _is_context_word(doc, i, words, phrases):
             best = first - i  # later hits are nearer
     for i in range(last + 1, min(len(doc), last + 1 + after)):
-        if doc[i].lower_ in words and not _in_placeholder(doc, i):
+        if _is_context_word(doc, i, words, phrases):
             distance = i - last
             return distance if best is None or distance < best else best
     return best
+
+
+def _is_context_word(doc: Doc, i: int, words: FrozenSet[str], phrases: FrozenSet[Tuple[str, str]]) -> bool:
+    word = doc[i].lower_
+    # "tlf.", "postnr." and "kontonr:" as the tokenizer may leave them
+    stripped = word.rstrip(".:")
+    found = word in words or stripped in words or (i > 0 and (doc[i - 1].lower_, stripped) in phrases)
+    return found and not _in_placeholder(doc, i)
 
 
 def _in_placeholder(doc: Doc, i: int) -> bool:

@@ -11,16 +11,19 @@ from bot.nlu.entity import EMAIL, Entity
 from bot.nlu.matching import Patterns, Spans
 
 _WITH_AT = "EMAIL_TOKEN"
-# Tokens holding an "@" between alphanumerics ("email:ola@x.no" stays one token).
-PATTERNS: Patterns = {_WITH_AT: [[{"TEXT": {"REGEX": r"[A-Za-z0-9]@[A-Za-z0-9]"}}]]}
+# Tokens holding an "@" between letters or digits ("email:ola@x.no" stays one token).
+PATTERNS: Patterns = {_WITH_AT: [[{"TEXT": {"REGEX": r"[^\W_]@[^\W_]"}}]]}
 
-# Anchored on an alphanumeric at both ends so trailing punctuation ("...@example.no.") stays out.
+# Letters include æøå and other non-ASCII letters: "bjørn@blåbær.no" is one address (and
+# "kåre@example.no" must never shrink to "re@example.no"). [^\W_] is a letter or digit.
+_ALNUM = r"[^\W_]"
+# Anchored on a letter or digit at both ends so trailing punctuation ("...@example.no.") stays out.
 _EMAIL = re.compile(
-    r"(?<![A-Za-z0-9_.+-])"
-    r"[A-Za-z0-9_+-](?:[A-Za-z0-9_.+-]*[A-Za-z0-9_+-])?"
-    r"@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
-    r"(?![A-Za-z0-9-]|\.[A-Za-z0-9])"
+    r"(?<![\w.+-])"
+    rf"[\w+-](?:[\w.+-]*[\w+-])?"
+    rf"@{_ALNUM}(?:(?:{_ALNUM}|-)*{_ALNUM})?"
+    rf"(?:\.{_ALNUM}(?:(?:{_ALNUM}|-)*{_ALNUM})?)*\.[^\W\d_]{{2,}}"
+    rf"(?![\w-]|\.{_ALNUM})"
 )
 
 

@@ -7,19 +7,19 @@ from typing import Iterable, List, Optional
 
 from spacy.tokens import Doc
 
-from bot.nlu import accounts, amounts, emails, phones, tickets
+from bot.nlu import accounts, amounts, emails, phones, postcodes, tickets
 from bot.nlu.entity import LABELS, Entity
 from bot.nlu.matching import SharedMatcher
 from bot.nlu.pipeline import build_nlp
 
 # Order is priority: each finder claims its tokens and later finders only see the rest.
 # Amounts and phones come before accounts so that "12 345 678 kr" or "+47 12345678" never
-# comes out as an account number.
-_FINDERS = (emails, amounts, tickets, phones, accounts)
+# comes out as an account number; postcodes after tickets, so "ABC 123" stays a ticket.
+_FINDERS = (emails, amounts, tickets, phones, postcodes, accounts)
 
 
 class StructuredExtractor:
-    """Extracts account numbers, ticket refs, emails, phones and amounts from a message.
+    """Extracts account numbers, ticket refs, emails, phones, amounts and postcodes from a message.
 
     Build once (it builds the spaCy pipeline and matcher) and reuse; `extract` keeps no
     state between calls.

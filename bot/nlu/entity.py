@@ -10,8 +10,9 @@ TICKET_REF = "ticket_ref"
 EMAIL = "email"
 PHONE = "phone"
 AMOUNT = "amount"
+POSTCODE = "postcode"
 
-LABELS = (ACCOUNT_NUMBER, TICKET_REF, EMAIL, PHONE, AMOUNT)
+LABELS = (ACCOUNT_NUMBER, TICKET_REF, EMAIL, PHONE, AMOUNT, POSTCODE)
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,6 @@ class Entity:
     start: int
     end: int
     text: str  # the text as written, text == original[start:end]
-    value: str  # normalized: "12345678", "NRD-1042", "+4791234567", "1200.50 NOK"
+    value: str  # normalized: "12345678", "NRD-1042", "+4791234567", "1200.50 NOK", "BS1 4DJ"
     # amounts carry {"amount": "1200.50", "currency": "NOK"}; other labels leave it empty
     details: Dict[str, str] = field(default_factory=dict, hash=False)

@@ -25,7 +25,8 @@ _EXTRA_INFIXES = [
 ]
 
 # Keeps an email one token: the default rules split "Ola.Nordmann@Example.com" at ".N"/".C".
-_EMAIL_TOKEN = re.compile(r"^[A-Za-z0-9_.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$")
+# \w: Norwegian letters too ("Bjørn.Dæhlie@Blåbær.no").
+_EMAIL_TOKEN = re.compile(r"^[\w.+-]+@[\w-]+(?:\.[\w-]+)+$")
 
 
 def build_nlp() -> Language:

@@ -30,13 +30,24 @@ _DASHED_RE = re.compile(r"([A-Za-z]{3})-(\d{3,6})")
 _GLUED_RE = re.compile(r"([A-Za-z]{3})(\d{3,6})")
 _DIGITS_RE = re.compile(r"\d{3,6}")
 
-# Three-letter words that precede numbers for other reasons ("pin 1234", "NOK 1200").
+# Three-letter words that precede numbers for other reasons ("pin 1234", "NOK 1200"). spaCy's
+# stop words are English, so Norwegian small words and month names are listed here: next to
+# "saken" they would otherwise read as a ticket ("saken fra 2023", "sak fra mai 2024").
+# fmt: off
 _NOT_PREFIXES = (
     frozenset(CURRENCIES)
     | TICKET_WORDS
     | PHONE_WORDS
     | frozenset({"pin", "nro", "num", "box", "apt", "kwh", "tlf", "fax", "age", "bus", "vei"})
+    | frozenset({
+        "fra", "til", "ved", "med", "for", "som", "per", "den", "det", "dem", "seg", "meg", "deg",
+        "oss", "var", "har", "kan", "vil", "ble", "alt", "ett", "tre", "fem", "sju", "syv", "uke",
+        "dag", "mnd", "kto", "nye", "min", "din", "sin", "dei", "eit", "ein", "vel", "nei", "kap",
+        "art", "kun", "jan", "feb", "mar", "apr", "mai", "jun", "jul", "aug", "sep", "okt", "oct",
+        "nov", "des", "dec",
+    })
 )
+# fmt: on
 _CURRENCY_CODES = frozenset(c for c in CURRENCIES if len(c) == 3)
 _YEAR = re.compile(r"(19|20)\d\d")
 

@@ -15,7 +15,15 @@ async def test_norwegian_answer_is_given_in_norwegian(session: AsyncSession, nor
 async def test_missing_language_falls_back_to_english(session: AsyncSession, fjordnett: TenantRef) -> None:
     english = await faq_answer(session, fjordnett, "opening_hours", "en")
     assert english is not None
-    assert await faq_answer(session, fjordnett, "opening_hours", "nb") == english
+    assert await faq_answer(session, fjordnett, "opening_hours", "sv") == english
+
+
+async def test_an_english_firm_answers_a_norwegian_customer_in_norwegian(
+    session: AsyncSession, lighthouse: TenantRef
+) -> None:
+    answer = await faq_answer(session, lighthouse, "opening_hours", "nb")
+    assert answer is not None and "mandag til fredag" in answer
+    assert answer != await faq_answer(session, lighthouse, "opening_hours", "en")
 
 
 async def test_answers_are_the_tenants_own(

@@ -113,3 +113,56 @@ def test_importing_the_component_loads_no_other_bot_code():
         env={"PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
     )
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+# --- the entities as the domain's slot mappings use them -------------------------------------
+
+
+def _slots_extracted_in_verification(component, text: str, intent: str) -> dict:
+    """Runs Rasa's slot extraction on `text` while verify_form asks for the postcode or email."""
+    import asyncio
+
+    from rasa.core.actions.action import ActionExtractSlots
+    from rasa.core.channels import CollectingOutputChannel
+    from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import ActiveLoop, SlotSet, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain = Domain.load(str(REPO / "domain.yml"))
+    [message] = component.process([Message(data={"text": text})])
+    tracker = DialogueStateTracker.from_events(
+        "customer",
+        [
+            ActiveLoop("verify_form"),
+            SlotSet("requested_slot", "verification_factor"),
+            UserUttered(text, intent={"name": intent, "confidence": 0.9}, entities=message.get("entities", [])),
+        ],
+        slots=domain.slots,
+    )
+    events = asyncio.run(
+        ActionExtractSlots(None).run(
+            CollectingOutputChannel(), TemplatedNaturalLanguageGenerator(domain.responses), tracker, domain
+        )
+    )
+    return {e.key: e.value for e in events if isinstance(e, SlotSet)}
+
+
+@pytest.mark.parametrize(
+    ("text", "postcode"),
+    [("postnummeret er 0150", "0150"), ("postnr: 0150", "0150"), ("my postcode is bs1 4dj", "BS1 4DJ")],
+)
+def test_a_postcode_answer_fills_the_verification_factor_even_when_taken_for_a_faq(component, text, postcode):
+    # from_text ignores faq answers; the postcode entity is what still fills the slot
+    slots = _slots_extracted_in_verification(component, text, intent="faq")
+    assert slots.get("verification_factor") == postcode
+
+
+def test_a_message_without_postcode_or_email_taken_for_a_faq_fills_nothing(component):
+    slots = _slots_extracted_in_verification(component, "når har dere åpent", intent="faq")
+    assert "verification_factor" not in slots
+
+
+def test_an_email_answer_fills_the_factor_with_the_address_alone(component):
+    slots = _slots_extracted_in_verification(component, "e-posten min er kåre@example.no", intent="inform")
+    assert slots.get("verification_factor") == "kåre@example.no"

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 
 from bot.nlu.entities import StructuredExtractor
-from bot.nlu.entity import ACCOUNT_NUMBER, AMOUNT, EMAIL, PHONE, TICKET_REF
+from bot.nlu.entity import ACCOUNT_NUMBER, AMOUNT, EMAIL, PHONE, POSTCODE, TICKET_REF
 
-A, T, E, P, M = ACCOUNT_NUMBER, TICKET_REF, EMAIL, PHONE, AMOUNT
+A, T, E, P, M, Z = ACCOUNT_NUMBER, TICKET_REF, EMAIL, PHONE, AMOUNT, POSTCODE
 
 # (message, [(label, text as written, normalized value), ...] in order of appearance)
 CASES = [
@@ -34,7 +34,7 @@ CASES = [
     ("customer since 2019", []),
     ("meter shows 12345 kWh", []),
     ("meter reading 12345678 kWh", []),
-    ("I live at 0150 Oslo", []),
+    ("I live at 0150 Oslo", [(Z, "0150", "0150")]),
     # ticket references
     ("ticket nrd-1042?", [(T, "nrd-1042", "NRD-1042")]),
     ("NRD 1042 is still open", [(T, "NRD 1042", "NRD-1042")]),
@@ -86,6 +86,59 @@ CASES = [
     ("account 12345678 450 kr", [(A, "12345678", "12345678"), (M, "450 kr", "450.00 NOK")]),
     ("I have 450 apples", []),
     ("NOK 12.05.2024", []),
+    # postcodes: four digits need a postcode word or a place name; UK ones their shape in capitals
+    ("my postcode is 0150", [(Z, "0150", "0150")]),
+    ("BS1 4DJ", [(Z, "BS1 4DJ", "BS1 4DJ")]),
+    ("postcode sw1a 2aa", [(Z, "sw1a 2aa", "SW1A 2AA")]),
+    ("SW1A2AA", [(Z, "SW1A2AA", "SW1A 2AA")]),
+    ("pin 1234", []),
+    ("customer since 2019 Fjordnett", []),
+    ("an MP3 4GB player", []),
+    ("sw1a 2aa", []),
+    # Norwegian: amounts
+    ("regningen var på 749,50 kr", [(M, "749,50 kr", "749.50 NOK")]),
+    ("det står kr 1 200,- på fakturaen", [(M, "kr 1 200,-", "1200.00 NOK")]),
+    ("1.200 kroner", [(M, "1.200 kroner", "1200.00 NOK")]),
+    ("NOK 300 for mye", [(M, "NOK 300", "300.00 NOK")]),
+    ("trakk 1.200,50 NOK", [(M, "1.200,50 NOK", "1200.50 NOK")]),
+    ("jeg betalte 450,- i går", [(M, "450,-", "450.00 NOK")]),
+    ("fakturaen var på 1 200,- denne gangen", [(M, "1 200,-", "1200.00 NOK")]),
+    ("konto 12345678 1 200,-", [(A, "12345678", "12345678"), (M, "1 200,-", "1200.00 NOK")]),
+    ("forfalt 3. mars", []),
+    ("12.05.2024,-", []),
+    # Norwegian: phones need a phone word, in any of its forms
+    ("ring meg på 912 34 567", [(P, "912 34 567", "+4791234567")]),
+    ("kan dere ringe meg på 91234567", [(P, "91234567", "+4791234567")]),
+    ("mobilnummeret mitt er 912 34 567", [(P, "912 34 567", "+4791234567")]),
+    ("telefonnummeret mitt er 91234567", [(P, "91234567", "+4791234567")]),
+    ("tlf.nr. 91234567", [(P, "91234567", "+4791234567")]),
+    ("tlf: +47 912 34 567", [(P, "+47 912 34 567", "+4791234567")]),
+    ("jeg treffes på 91 23 45 67", [(P, "91 23 45 67", "+4791234567")]),
+    ("du kan nå meg på 912 34 567", [(P, "912 34 567", "+4791234567")]),
+    ("nummeret mitt er 91234567", [(A, "91234567", "91234567")]),
+    ("ring meg om kontoen 23456789", [(A, "23456789", "23456789")]),
+    # Norwegian: accounts and tickets inside sentences
+    ("kontonr 10000001", [(A, "10000001", "10000001")]),
+    ("kontonummeret mitt er 10 000 001", [(A, "10 000 001", "10000001")]),
+    ("kundenummer: 10000001", [(A, "10000001", "10000001")]),
+    ("saksnummer NRD-1042", [(T, "NRD-1042", "NRD-1042")]),
+    ("sak nrd 1042", [(T, "nrd 1042", "NRD-1042")]),
+    ("hva er status på saka mi nrd1042?", [(T, "nrd1042", "NRD-1042")]),
+    ("saksnr fjn 2001", [(T, "fjn 2001", "FJN-2001")]),
+    ("saken min fra 2023", []),
+    ("sak fra mai 2024", []),
+    # Norwegian: verification answers
+    ("postnummeret er 0150", [(Z, "0150", "0150")]),
+    ("postnr: 0150", [(Z, "0150", "0150")]),
+    ("postnr.0150", [(Z, "0150", "0150")]),
+    ("jeg bor i 0150 Oslo", [(Z, "0150", "0150")]),
+    ("e-posten min er ola@nordmann.no", [(E, "ola@nordmann.no", "ola@nordmann.no")]),
+    ("eposten min er kåre@example.no", [(E, "kåre@example.no", "kåre@example.no")]),
+    ("Bjørn.Dæhlie@Blåbær.no.", [(E, "Bjørn.Dæhlie@Blåbær.no", "Bjørn.Dæhlie@blåbær.no")]),
+    (
+        "kontonummer 10000001, postnummer 0150",
+        [(A, "10000001", "10000001"), (Z, "0150", "0150")],
+    ),
     # several in one message
     (
         "account 12345678 about ticket NRD-1042",

@@ -1,0 +1,246 @@
+"""Rasa NLU component: out-of-scope detection by distance to the training data.
+
+config.yml (after the intent classifier and the FallbackClassifier):
+    - name: bot.nlu.rasa_oos_detector.OutOfScopeDetector
+      alpha: 0.02   # share of in-domain requests we accept to refuse (calibrated, see below)
+
+The classifier's softmax confidence is high for many unrelated questions (it must spread the
+probability over the intents it knows), so a confidence threshold alone catches few of them.
+This component adds the signal that separates them far better: how close the message's
+sentence embedding is to the training examples (k-nearest-neighbour cosine similarity). It
+reads whatever dense sentence features the pipeline's featurizers put on TEXT, so it follows
+a change of featurizer without code changes.
+
+Calibration, at training time and on the training data only: the in-scope examples are split
+into `folds` stratified folds; each held-out example is scored against the other folds, which
+gives, per intent, the similarities that real in-domain requests of that intent reach. At
+serving time the message's similarity is turned into a conformal p-value against the held-out
+scores of the intent the classifier chose (pooled scores for intents with too few examples):
+the share of held-out examples of that intent that were no closer to the training data.
+A p-value <= `alpha` sets the intent to `out_of_scope` (confidence 1 - p), ahead of the
+classifier's ranking, which stays in place below it. So about `alpha` of in-domain requests
+are refused by construction, whatever the featurizer or the data.
+
+The other signals keep their own component: the classifier's explicit `out_of_scope` intent
+(data/out_of_scope.yml) is never overridden, and a close call between two known intents stays
+the FallbackClassifier's `nlu_fallback` with the top two in the ranking, for the dialogue's
+"did you mean ... or ...?". A message far from everything we trained on becomes out_of_scope
+even over nlu_fallback: asking "did you mean X or Y" about the weather helps no one.
+
+The parse data gets `oos_detection`: similarity, p_value, alpha, out_of_scope (benchmarks
+sweep alpha from the p-values). Stored with the model as plain arrays and JSON, no pickle.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, Dict, List, Optional, Text, Type
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+logger = logging.getLogger(__name__)
+
+ARRAYS_FILE = "oos_detector.npz"
+META_FILE = "oos_detector.json"
+OUTPUT_KEY = "oos_detection"
+FALLBACK_INTENT = "nlu_fallback"
+
+
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
+class OutOfScopeDetector(GraphComponent):
+    """Sets `intent` to `out_of_scope` when the message is far from every in-scope training example."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        # the intent classifier too, but Rasa checks requirements in the training graph,
+        # where classifiers do not feed one another
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # share of in-domain requests refused (the conformal p-value threshold)
+            "alpha": 0.02,
+            # neighbours averaged: one near-duplicate training example should not vouch alone
+            "k": 3,
+            "folds": 5,
+            # intents with fewer held-out scores are judged against all intents' scores
+            "min_calibration_examples": 20,
+            "out_of_scope_intent": "out_of_scope",
+            "random_seed": 1,
+            # featurizer names (aliases) to read; empty: every dense featurizer
+            "featurizers": [],
+        }
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        if not 0.0 <= float(config.get("alpha", 0.02)) < 1.0:
+            raise ValueError("OutOfScopeDetector: alpha must be in [0, 1)")
+        if int(config.get("k", 3)) < 1 or int(config.get("folds", 5)) < 2:
+            raise ValueError("OutOfScopeDetector: k must be at least 1 and folds at least 2")
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> OutOfScopeDetector:
+        return cls(config, model_storage, resource)
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        reference: Optional[np.ndarray] = None,
+        calibration: Optional[Dict[Text, np.ndarray]] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self.validate_config(self._config)
+        self._model_storage = model_storage
+        self._resource = resource
+        self._reference = reference  # (in-scope examples, dim), unit rows
+        # intent -> sorted held-out similarities; "" holds all intents' scores
+        self._calibration = calibration or {}
+
+    # -- training --------------------------------------------------------------------------
+
+    def train(self, training_data: TrainingData) -> Resource:
+        out_of_scope = self._config["out_of_scope_intent"]
+        examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT) not in (None, out_of_scope)]
+        embedded = [(e.get(INTENT), self._embedding(e)) for e in examples]
+        embedded = [(intent, x) for intent, x in embedded if x is not None]
+        if len(embedded) < 2 * self._config["k"]:
+            logger.warning("OutOfScopeDetector: too few examples with dense sentence features; it will not judge.")
+            return self._resource
+        intents = np.array([intent for intent, _ in embedded])
+        reference = np.vstack([x for _, x in embedded]).astype(np.float32)
+        scores = self._held_out_scores(reference, intents)
+        self._reference = reference
+        self._calibration = {"": np.sort(scores)}
+        for intent in np.unique(intents):
+            self._calibration[str(intent)] = np.sort(scores[intents == intent])
+        self._persist()
+        return self._resource
+
+    def _held_out_scores(self, reference: np.ndarray, intents: np.ndarray) -> np.ndarray:
+        """Each example's similarity to the training data without its own fold."""
+        folds = self._config["folds"]
+        rng = np.random.default_rng(self._config["random_seed"])
+        fold = np.empty(len(intents), dtype=int)
+        for intent in np.unique(intents):
+            members = np.flatnonzero(intents == intent)
+            # stratified: every intent is spread over the folds as evenly as it can be
+            fold[rng.permutation(members)] = (np.arange(len(members)) + rng.integers(folds)) % folds
+        scores = np.empty(len(intents), dtype=np.float64)
+        for f in range(folds):
+            held = fold == f
+            if held.any() and (~held).sum() >= 1:
+                scores[held] = self._similarity(reference[held], reference[~held])
+        return scores
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def _embedding(self, message: Message) -> Optional[np.ndarray]:
+        _, dense = message.get_dense_features(TEXT, self._config["featurizers"] or None)
+        if dense is None:
+            return None
+        vector = np.asarray(dense.features, dtype=np.float32).reshape(-1)
+        norm = float(np.linalg.norm(vector))
+        return vector / norm if norm > 0 else None
+
+    def _similarity(self, queries: np.ndarray, reference: np.ndarray) -> np.ndarray:
+        """Mean cosine similarity of each query's k nearest reference rows (rows are unit length)."""
+        k = min(self._config["k"], reference.shape[0])
+        result = np.empty(queries.shape[0], dtype=np.float64)
+        for start in range(0, queries.shape[0], 512):  # bounded memory on large training sets
+            sims = queries[start:start + 512] @ reference.T
+            nearest = np.partition(sims, sims.shape[1] - k, axis=1)[:, -k:]
+            result[start:start + 512] = nearest.mean(axis=1)
+        return result
+
+    def p_value(self, similarity: float, intent: Optional[Text]) -> float:
+        """Conformal p-value: share of held-out in-domain examples (of `intent` when it has enough)
+        whose similarity was at most this one, counting the message itself."""
+        scores = self._calibration.get(intent or "")
+        if scores is None or len(scores) < self._config["min_calibration_examples"]:
+            scores = self._calibration[""]
+        at_most = int(np.searchsorted(scores, similarity, side="right"))
+        return (at_most + 1) / (len(scores) + 1)
+
+    # -- prediction ------------------------------------------------------------------------
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if self._reference is None:
+            return messages  # untrained: leave the classifier's verdict alone
+        out_of_scope = self._config["out_of_scope_intent"]
+        for message in messages:
+            embedding = self._embedding(message) if message.get(TEXT) else None
+            if embedding is None:
+                continue
+            predicted = self._classified_intent(message)
+            similarity = float(self._similarity(embedding[np.newaxis, :], self._reference)[0])
+            p = self.p_value(similarity, predicted)
+            refused = predicted != out_of_scope and p <= self._config["alpha"]
+            message.set(OUTPUT_KEY, {"similarity": round(similarity, 4), "p_value": round(p, 4),
+                                     "alpha": self._config["alpha"], "out_of_scope": refused or predicted == out_of_scope},
+                        add_to_output=True)
+            if refused:
+                verdict = {INTENT_NAME_KEY: out_of_scope, PREDICTED_CONFIDENCE_KEY: 1.0 - p}
+                ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != out_of_scope]
+                message.set(INTENT, verdict, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [verdict, *ranking], add_to_output=True)
+        return messages
+
+    @staticmethod
+    def _classified_intent(message: Message) -> Optional[Text]:
+        """The classifier's own choice, looking through the FallbackClassifier's nlu_fallback."""
+        for candidate in [message.get(INTENT) or {}, *(message.get(INTENT_RANKING_KEY) or [])]:
+            name = candidate.get(INTENT_NAME_KEY)
+            if name and name != FALLBACK_INTENT:
+                return name
+        return None
+
+    # -- storage ---------------------------------------------------------------------------
+
+    def _persist(self) -> None:
+        intents = sorted(self._calibration)
+        with self._model_storage.write_to(self._resource) as directory:
+            np.savez(directory / ARRAYS_FILE, reference=self._reference,
+                     **{f"calibration_{i}": self._calibration[name] for i, name in enumerate(intents)})
+            meta = {"calibration_intents": intents, "k": self._config["k"], "folds": self._config["folds"]}
+            (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> OutOfScopeDetector:
+        try:
+            with model_storage.read_from(resource) as directory:
+                meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
+                with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
+                    reference = arrays["reference"]
+                    calibration = {name: arrays[f"calibration_{i}"] for i, name in enumerate(meta["calibration_intents"])}
+        except (ValueError, FileNotFoundError):
+            # Rasa's convention: a component that was skipped in training loads untrained
+            logger.debug("OutOfScopeDetector: no trained model in '%s'", resource.name)
+            return cls.create(config, model_storage, resource, execution_context)
+        # k and folds shaped the calibration: the stored values win over a changed config
+        return cls({**config, "k": meta["k"], "folds": meta["folds"]}, model_storage, resource, reference, calibration)
+

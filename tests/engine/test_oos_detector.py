@@ -1,0 +1,224 @@
+"""OutOfScopeDetector: calibrates on the training data, refuses unrelated questions, keeps known
+ones, survives save and load, and works inside a real Rasa model."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+pytest.importorskip("rasa")
+
+from rasa.core.agent import Agent  # noqa: E402
+from rasa.engine.graph import ExecutionContext, GraphSchema  # noqa: E402
+from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
+from rasa.engine.storage.resource import Resource  # noqa: E402
+from rasa.model_training import train_nlu  # noqa: E402
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer  # noqa: E402
+from rasa.shared.nlu.training_data.message import Message  # noqa: E402
+from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
+
+from bot.nlu.rasa_linear_classifier import LinearIntentClassifier  # noqa: E402
+from bot.nlu.rasa_oos_detector import OutOfScopeDetector  # noqa: E402
+from bot.nlu.rasa_sentence_featurizer import MiniLMFeaturizer  # noqa: E402
+
+EXAMPLES = {
+    "check_balance": ["how much do I owe", "what's my balance", "what is my current balance", "how much is my bill",
+                      "how much do I need to pay this month", "what's the amount due", "do I owe you anything",
+                      "what's outstanding on my account", "how much is my electricity bill this month",
+                      "tell me my balance please", "is there anything left to pay on my bill"],
+    "open_ticket": ["my internet is down", "the broadband keeps dropping out", "I want to report a fault",
+                    "my power has been cut off", "there is a problem with my meter", "I need to make a claim",
+                    "my car was damaged and I want to claim", "the wifi is not working", "report an outage",
+                    "no electricity in my flat since this morning", "my router shows a red light"],
+    "ticket_status": ["what's the status of my ticket", "any news on my case", "has my claim been processed",
+                      "is my fault report being handled", "update on ticket NRD-1042", "where is my support case",
+                      "has anyone looked at my ticket yet", "what happened with my complaint case",
+                      "is my case closed", "check my ticket please", "how far along is my claim"],
+}
+OUT_OF_SCOPE = ["tell me a joke", "what's the capital of Australia", "sing me a song", "who won the football",
+                "write me a poem", "how do I bake bread"]
+CONTEXT = ExecutionContext(GraphSchema({}), node_name="oos")
+# three intents of ~11 examples: a p-value can go down to 1/34, so alpha must be above that
+CONFIG = {"alpha": 0.1}
+
+
+def storage(path: Path) -> LocalModelStorage:
+    path.mkdir(parents=True)
+    return LocalModelStorage(path)
+
+
+class Pipeline:
+    """Tokens, MiniLM and our classifier, trained on EXAMPLES (+ out_of_scope ones when asked)."""
+
+    def __init__(self, tmp_path: Path, with_out_of_scope: bool = False) -> None:
+        self.tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+        self.minilm = MiniLMFeaturizer.create({}, None, None, ExecutionContext(GraphSchema({}), node_name="minilm"))
+        examples = dict(EXAMPLES, **({"out_of_scope": OUT_OF_SCOPE} if with_out_of_scope else {}))
+        messages = [Message(data={"text": t, "intent": i}) for i, texts in examples.items() for t in texts]
+        self.data = TrainingData(messages)
+        self.tokenizer.process_training_data(self.data)
+        self.minilm.process_training_data(self.data)
+        self.classifier = LinearIntentClassifier.create({}, storage(tmp_path / "classifier"), Resource("c"), CONTEXT)
+        self.classifier.train(self.data)
+
+    def message(self, text: str) -> Message:
+        return self.classifier.process(self.minilm.process(self.tokenizer.process([Message(data={"text": text})])))[0]
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("oos")
+    pipeline = Pipeline(tmp_path)
+    model_storage = storage(tmp_path / "detector")
+    detector = OutOfScopeDetector.create(CONFIG, model_storage, Resource("oos"), CONTEXT)
+    detector.train(pipeline.data)
+    return pipeline, model_storage, detector
+
+
+@pytest.mark.parametrize("text", ["what's the weather in Paris tomorrow", "who painted the Mona Lisa",
+                                  "recommend me a good pizza place"])
+def test_an_unrelated_question_is_out_of_scope(trained, text):
+    pipeline, _, detector = trained
+    message = pipeline.message(text)
+    classified = message.get("intent")["name"]
+    [message] = detector.process([message])
+    assert message.get("intent")["name"] == "out_of_scope"
+    assert message.get("oos_detection")["out_of_scope"] is True
+    assert message.get("oos_detection")["p_value"] <= CONFIG["alpha"]
+    # the classifier's ranking stays below the verdict, for the dialogue to use
+    ranking = message.get("intent_ranking")
+    assert ranking[0]["name"] == "out_of_scope"
+    assert ranking[1]["name"] == classified
+
+
+@pytest.mark.parametrize("text, intent", [("how much money do I owe you", "check_balance"),
+                                          ("my broadband is not working", "open_ticket"),
+                                          ("any update on my ticket", "ticket_status")])
+def test_a_known_request_keeps_its_intent(trained, text, intent):
+    pipeline, _, detector = trained
+    message = pipeline.message(text)
+    before = message.get("intent_ranking")
+    [message] = detector.process([message])
+    assert message.get("intent")["name"] == intent
+    assert message.get("intent_ranking") == before
+    assert message.get("oos_detection")["out_of_scope"] is False
+    assert message.get("oos_detection")["p_value"] > CONFIG["alpha"]
+
+
+def test_thresholds_persist_through_save_and_load(trained):
+    pipeline, model_storage, detector = trained
+    loaded = OutOfScopeDetector.load(CONFIG, model_storage, Resource("oos"), CONTEXT)
+    for text in ["what's my balance", "tell me about black holes", "the wifi is down again"]:
+        [fresh] = detector.process([pipeline.message(text)])
+        [again] = loaded.process([pipeline.message(text)])
+        assert again.get("oos_detection") == fresh.get("oos_detection")
+        assert again.get("intent") == fresh.get("intent")
+
+
+def test_calibration_is_stored_as_plain_arrays_never_a_pickle(trained):
+    _, model_storage, _ = trained
+    with model_storage.read_from(Resource("oos")) as directory:
+        names = sorted(p.name for p in directory.iterdir())
+        meta = json.loads((directory / "oos_detector.json").read_text())
+        with np.load(directory / "oos_detector.npz", allow_pickle=False) as arrays:
+            reference = arrays["reference"]
+            calibration = {name: arrays[f"calibration_{i}"] for i, name in enumerate(meta["calibration_intents"])}
+    assert names == ["oos_detector.json", "oos_detector.npz"]
+    assert reference.shape == (sum(map(len, EXAMPLES.values())), 384)
+    # one held-out similarity per training example, per intent and pooled (""), sorted
+    assert sorted(calibration) == ["", *sorted(EXAMPLES)]
+    assert len(calibration[""]) == reference.shape[0]
+    assert all(len(calibration[i]) == len(EXAMPLES[i]) for i in EXAMPLES)
+    assert all(np.all(np.diff(scores) >= 0) for scores in calibration.values())
+
+
+def test_alpha_is_the_share_of_held_out_examples_refused(trained):
+    _, _, detector = trained
+    pooled = detector._calibration[""]
+    # the weakest held-out example is refused at alpha 2/n, never at alpha 1/(2n)
+    assert detector.p_value(float(pooled[0]), None) == pytest.approx(2 / (len(pooled) + 1))
+    assert detector.p_value(float(pooled[-1]) + 0.01, None) == 1.0
+    assert detector.p_value(-1.0, "check_balance") == pytest.approx(1 / (len(pooled) + 1))
+
+
+def test_the_classifiers_own_out_of_scope_is_kept_and_not_a_reference(tmp_path):
+    pipeline = Pipeline(tmp_path, with_out_of_scope=True)
+    detector = OutOfScopeDetector.create(CONFIG, storage(tmp_path / "d"), Resource("oos"), CONTEXT)
+    detector.train(pipeline.data)
+    assert detector._reference.shape[0] == sum(map(len, EXAMPLES.values()))
+    message = pipeline.message("tell me a funny joke")
+    assert message.get("intent")["name"] == "out_of_scope"
+    confidence = message.get("intent")["confidence"]
+    [message] = detector.process([message])
+    assert message.get("intent") == {"name": "out_of_scope", "confidence": confidence}
+    assert message.get("oos_detection")["out_of_scope"] is True
+
+
+def test_looks_through_nlu_fallback_to_the_classifiers_choice(trained):
+    pipeline, _, detector = trained
+    near, far = pipeline.message("what is my balance"), pipeline.message("how tall is Mount Everest")
+    for message in (near, far):
+        # what the FallbackClassifier does when it is unsure
+        fallback = {"name": "nlu_fallback", "confidence": 0.5}
+        message.set("intent", fallback)
+        message.set("intent_ranking", [fallback, *message.get("intent_ranking")])
+    [near, far] = detector.process([near, far])
+    assert near.get("intent")["name"] == "nlu_fallback"
+    assert far.get("intent")["name"] == "out_of_scope"
+    assert [r["name"] for r in far.get("intent_ranking")][:2] == ["out_of_scope", "nlu_fallback"]
+
+
+def test_without_dense_features_it_leaves_messages_alone(tmp_path):
+    tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
+    data = TrainingData([Message(data={"text": t, "intent": i}) for i, texts in EXAMPLES.items() for t in texts])
+    tokenizer.process_training_data(data)
+    detector = OutOfScopeDetector.create(CONFIG, storage(tmp_path / "d"), Resource("oos"), CONTEXT)
+    detector.train(data)
+    message = Message(data={"text": "tell me a joke", "intent": {"name": "check_balance", "confidence": 0.9}})
+    [message] = detector.process(tokenizer.process([message]))
+    assert message.get("intent")["name"] == "check_balance"
+    assert message.get("oos_detection") is None
+
+
+RASA_CONFIG = """
+recipe: default.v1
+language: en
+assistant_id: oos_detector_test
+pipeline:
+  - name: WhitespaceTokenizer
+  - name: CountVectorsFeaturizer
+  - name: bot.nlu.rasa_sentence_featurizer.MiniLMFeaturizer
+  - name: bot.nlu.rasa_linear_classifier.LinearIntentClassifier
+  - name: FallbackClassifier
+    threshold: 0.3
+  - name: bot.nlu.rasa_oos_detector.OutOfScopeDetector
+    alpha: 0.1
+policies: []
+"""
+
+
+def test_inside_a_real_rasa_model_an_unrelated_question_is_out_of_scope(tmp_path):
+    examples = dict(EXAMPLES, out_of_scope=OUT_OF_SCOPE)
+    nlu = {"version": "3.1", "nlu": [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)}
+                                     for i, texts in examples.items()]}
+    (tmp_path / "config.yml").write_text(textwrap.dedent(RASA_CONFIG))
+    (tmp_path / "nlu.yml").write_text(yaml.safe_dump(nlu))
+    model = train_nlu(config=str(tmp_path / "config.yml"), nlu_data=str(tmp_path / "nlu.yml"),
+                      output=str(tmp_path / "models"), fixed_model_name="nlu")
+    assert model, "training produced no model"
+
+    async def parse(texts):
+        agent = Agent.load(model)
+        return [await agent.parse_message(t) for t in texts]
+
+    unrelated, known = asyncio.run(parse(["which planet is the largest in the solar system", "what is my balance"]))
+    assert unrelated["intent"]["name"] == "out_of_scope"
+    assert unrelated["oos_detection"]["out_of_scope"] is True
+    assert known["intent"]["name"] == "check_balance"
+    assert known["oos_detection"]["out_of_scope"] is False
