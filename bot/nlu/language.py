@@ -72,6 +72,9 @@ _NB_STRONG = _words(
     tenker liker likar mener meiner hæ kæm dåkker dæm dæi nåkka nåke nånn kansje altså liksom
     morgen snakkes vel sikkert gjerne unnskyld beklager mi meir mer mest enn nokka sånt slikt hit dit heim hjem
     hjemme heime ute inne oppe nede kun berre snart straks dessverre selv sjøl sjølv
+    heia halla heisan heihei hallå goddag morrn morgon kveld hadebra hadet hade adjø farvel ses
+    stemmer riktig korrekt selvfølgelig enig elendig ubrukelig dårlig darlig dårligste
+    kundenr kontonr postnr epost eposten tlf mobilnummer telefonnummer telefon
     """
 )
 # Norwegian but short or close to English spellings: they count, just less.
