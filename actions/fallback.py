@@ -12,6 +12,7 @@ in the conversation's language: Rasa's two-stage fallback, made human and biling
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -182,11 +183,15 @@ class ActionDefaultFallback(Action):
         return [UserUtteranceReverted()]
 
 
-class MissCountingFormValidation(FormValidationAction):
+class MissCountingFormValidation(FormValidationAction, ABC):
     """A form validation whose second unusable answer in a row brings a person.
 
     Subclasses report an unusable answer with `self.unusable(dispatcher, tracker, response)`
     instead of uttering the response themselves."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """validate_<form>; abstract, so the action server does not register this base."""
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

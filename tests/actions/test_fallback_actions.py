@@ -205,3 +205,13 @@ async def test_a_second_unusable_ticket_category_in_a_row_ends_the_form_with_a_p
 
     assert handoff_of(outcome)["reason"] == "repeated_misses"
     assert outcome.event_types()[-1] == "pause"
+
+
+def test_the_action_server_registers_every_action_and_no_base() -> None:
+    from rasa_sdk.executor import ActionExecutor
+
+    executor = ActionExecutor()
+    executor.register_package("actions")
+
+    assert {"action_nlu_fallback", "action_default_fallback", "validate_ticket_form",
+            "validate_ticket_status_form"} <= set(executor.actions)
