@@ -70,6 +70,8 @@ validate: envs
 test-rasa: validate $(MODEL)
 	$(RASA) test core --model $(MODEL) --stories tests/test_stories.yml \
 		--fail-on-prediction-errors --out results/core
+	$(RASA) test core --model $(MODEL) --stories tests/test_stories_nb.yml \
+		--fail-on-prediction-errors --out results/core_nb
 
 clean:
 	rm -rf results artifacts var/log

@@ -19,7 +19,11 @@ RETRIEVAL_INTENT = "faq"
 
 
 def faq_key(tracker: Tracker) -> str | None:
-    """'faq/opening_hours' predicted for the latest message -> 'opening_hours'."""
+    """'faq/opening_hours' predicted for the latest message -> 'opening_hours'; a button
+    '/faq{"faq_topic": "opening_hours"}' (actions/fallback.py) names the topic itself."""
+    topic = next(tracker.get_latest_entity_values("faq_topic"), None)
+    if topic:
+        return str(topic)
     selector = (tracker.latest_message.get("response_selector") or {}).get(RETRIEVAL_INTENT) or {}
     full_key = (selector.get("response") or {}).get("intent_response_key") or ""
     prefix, _, key = full_key.partition("/")

@@ -108,19 +108,3 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         return hand_off(dispatcher, tracker, handoff_reason(tracker))
-
-
-class ActionNluFallback(Action):
-    """Not understood: ask to rephrase; not understood twice in a row: a person takes over."""
-
-    def name(self) -> str:
-        return "action_nlu_fallback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
-    ) -> EventList:
-        turns = user_turns(tracker)
-        if len(turns) >= 2 and intent_of(turns[-2]) == "nlu_fallback":
-            return hand_off(dispatcher, tracker, "nlu_fallback")
-        dispatcher.utter_message(response="utter_ask_rephrase")
-        return []

@@ -6,12 +6,13 @@ import logging
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import EventList, Records, TenantAction
+from actions.fallback import MissCountingFormValidation
 from actions.formatting import day, language_of, ticket_status
 from actions.privacy import redact
 from actions.turns import latest_turn_with
@@ -62,7 +63,7 @@ def reference_in(answer: str) -> str | None:
     return None
 
 
-class ValidateTicketForm(FormValidationAction):
+class ValidateTicketForm(MissCountingFormValidation):
     def name(self) -> str:
         return "validate_ticket_form"
 
@@ -82,7 +83,7 @@ class ValidateTicketForm(FormValidationAction):
     ) -> dict[str, Any]:
         category = category_of(str(value or ""))
         if category is None:
-            dispatcher.utter_message(response="utter_ticket_category_invalid")
+            self.unusable(dispatcher, tracker, "utter_ticket_category_invalid")
         return {"ticket_category": category}
 
     async def validate_ticket_description(
@@ -90,7 +91,7 @@ class ValidateTicketForm(FormValidationAction):
     ) -> dict[str, Any]:
         description = " ".join(str(value or "").split())
         if len(description) < DESCRIPTION_MIN_CHARS or description.startswith("/"):
-            dispatcher.utter_message(response="utter_ticket_description_too_short")
+            self.unusable(dispatcher, tracker, "utter_ticket_description_too_short")
             return {"ticket_description": None}
         return {"ticket_description": description}
 
@@ -153,7 +154,7 @@ class ActionCancelTicket(Action):
         return _forget_ticket_form()
 
 
-class ValidateTicketStatusForm(FormValidationAction):
+class ValidateTicketStatusForm(MissCountingFormValidation):
     def name(self) -> str:
         return "validate_ticket_status_form"
 
@@ -162,7 +163,7 @@ class ValidateTicketStatusForm(FormValidationAction):
     ) -> dict[str, Any]:
         reference = reference_in(str(value or ""))
         if reference is None:
-            dispatcher.utter_message(response="utter_ticket_ref_invalid")
+            self.unusable(dispatcher, tracker, "utter_ticket_ref_invalid")
         return {"ticket_ref": reference}
 
 

@@ -30,6 +30,16 @@ async def test_faq_is_answered_from_the_tenants_records(records: Database, nordl
     assert outcome.slots == {"handoff_offered": False}
 
 
+async def test_a_did_you_mean_button_names_its_topic(records: Database, nordlys: TenantRef) -> None:
+    # '/faq{"faq_topic":"opening_hours"}' from actions/fallback.py: no response selector output.
+    tracker = conversation(user('/faq{"faq_topic":"opening_hours"}', "faq", {"faq_topic": "opening_hours"}),
+                           slots={"language": "nb"})
+
+    outcome = await run(ActionFaq(), tracker)
+
+    assert outcome.texts == [await stored_answer(records, nordlys, "opening_hours", "nb")]
+
+
 async def test_faq_answers_differ_per_tenant(
     records: Database, nordlys: TenantRef, fjordnett: TenantRef
 ) -> None:

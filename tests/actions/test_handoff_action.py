@@ -1,4 +1,4 @@
-"""action_handoff and action_nlu_fallback: a person takes over, briefed, and the bot pauses."""
+"""action_handoff: a person takes over, briefed, and the bot pauses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from actions_harness import conversation, run, user
 
-from actions.handoff import ActionHandoff, ActionNluFallback
+from actions.handoff import ActionHandoff
 
 OLA = {"verified": True, "account_number": "10000001", "customer_name": "Ola Nordmann"}
 
@@ -92,31 +92,3 @@ async def test_a_handoff_in_the_middle_of_a_form_stops_the_form() -> None:
 
     assert outcome.event_types() == ["active_loop", "slot", "pause"]
     assert outcome.events[0]["name"] is None
-
-
-async def test_first_misunderstanding_asks_to_rephrase() -> None:
-    tracker = conversation(user("hi", "greet"), user("flibber the wotsit", "nlu_fallback"))
-
-    outcome = await run(ActionNluFallback(), tracker)
-
-    assert outcome.texts == ["Sorry, I didn't quite understand. Could you rephrase that?"]
-    assert outcome.events == []
-
-
-async def test_second_misunderstanding_in_a_row_hands_off() -> None:
-    tracker = conversation(user("flibber the wotsit", "nlu_fallback"), user("wotsit flibbered", "nlu_fallback"))
-
-    outcome = await run(ActionNluFallback(), tracker)
-
-    assert handoff_of(outcome)["reason"] == "nlu_fallback"
-    assert handoff_of(outcome)["summary"]["first_message"] == "flibber the wotsit"
-    assert outcome.event_types()[-1] == "pause"
-
-
-async def test_misunderstandings_that_are_not_in_a_row_only_ask_to_rephrase() -> None:
-    tracker = conversation(user("flibber", "nlu_fallback"), user("what's my balance", "check_balance"),
-                           user("wotsit", "nlu_fallback"))
-
-    outcome = await run(ActionNluFallback(), tracker)
-
-    assert outcome.responses == ["utter_ask_rephrase"]

@@ -35,6 +35,7 @@ from bot.gateway.errors import AssistantUnavailable
 from bot.gateway.metrics import GatewayMetrics
 from bot.gateway.rasa_client import BotReply, RasaServers, RasaUnavailable, RasaUnreachable
 from bot.gateway.services import texts
+from bot.gateway.services.language import follow_customer_language
 from bot.gateway.services.locks import TurnLocks
 from bot.gateway.services.replies import HandoffRequest, interpret_replies
 from bot.gateway.services.transcript import Transcript
@@ -195,10 +196,12 @@ class BotDelivery:
         key = (conversation_id, message.seq)
         # The original text when we still have it; after a restart the redacted copy.
         text = self._originals.get(key) or message.payload or for_rasa(message.text)
+        # The customer's language becomes the conversation's (stored, seen by agents and routing).
+        language = await follow_customer_language(self._db, tenant, conversation_id, text, context.language)
         metadata = {
             "tenant": tenant.slug,
             "verified_account": context.verified_account_number,
-            "language": context.language,
+            "language": language,
             "conversation_id": conversation_id,
             "message_seq": message.seq,  # finds the turn in the tracker after a crash
         }
@@ -221,12 +224,12 @@ class BotDelivery:
             self._metrics.turns.labels("unavailable").inc()
             await self._sockets.broadcast(conversation_id, protocol.typing(False))
             return False
-        turn = interpret_replies(replies, context.language)
+        turn = interpret_replies(replies, language)
         await self._transcript.store_bot_turn(tenant, conversation_id, message.seq, turn)
         if turn.handoff is not None and self.on_handoff is not None:
             self._handed_off.add(conversation_id)
             try:
-                await self.on_handoff(tenant, conversation_id, turn.handoff, context.language)
+                await self.on_handoff(tenant, conversation_id, turn.handoff, language)
             except Exception:
                 # The handoff request is stored on the conversation; the customer still got the bot's words.
                 log.exception("starting the handoff of tenant %s failed", tenant.slug)
