@@ -120,3 +120,24 @@ def test_python_m_bot_sweep_reports_what_it_deleted(db_url: str) -> None:
 
     assert completed.returncode == 0, completed.stderr
     assert "deleted 0 conversations" in completed.stdout
+
+
+async def test_the_timer_sweeps_on_its_own_until_cancelled(
+    db_url: str, database: Database, nordlys: TenantRef, new_conversation: NewConversation
+) -> None:
+    import asyncio
+
+    from bot.privacy.timer import sweep_periodically
+
+    old = await new_conversation(nordlys, days_ago=95)
+    task = asyncio.create_task(sweep_periodically(db_url, first_seconds=0, every_seconds=0.05))
+    try:
+        for _ in range(200):
+            if await _count(database, Conversation, old) == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert await _count(database, Conversation, old) == 0
+        assert not task.done()
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
