@@ -118,6 +118,8 @@ COMMANDS: dict[str, Command] = {
     "faq": Command("set or list a tenant's FAQ answers", delegate="bot.handoff.admin_cli:faq"),
     # Personal data (bot/privacy/cli.py).
     "sweep": Command("delete conversations past their tenant's retention period", delegate="bot.privacy.cli:sweep"),
+    "subject": Command("export or erase what is held about one person", delegate="bot.privacy.cli:subject"),
+    "audit": Command("list a tenant's audit log", delegate="bot.privacy.cli:audit"),
 }
 
 
