@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.agents import AgentScope
@@ -30,6 +30,7 @@ ADMIN_CHANGE = "admin.change"  # details: {"change": "tenant.updated" | "agent.c
 SUBJECT_EXPORTED = "subject.exported"
 SUBJECT_ERASED = "subject.erased"
 AUDIT_READ = "audit.read"
+TICKET_LOOKUP = "ticket.lookup"  # a customer asked for a ticket's status; target: the conversation
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
@@ -39,13 +40,17 @@ MAX_PAGE = 500
 class Actor:
     """Who did it: an agent (id and role), or the system / a command line operator."""
 
-    kind: str  # "agent" | "system" | "cli"
+    kind: str  # "agent" | "customer" | "system" | "cli"
     id: int | None = None
     role: str | None = None
 
     @classmethod
     def agent(cls, scope: AgentScope) -> Actor:
         return cls("agent", scope.agent_id, scope.role)
+
+    @classmethod
+    def customer(cls) -> Actor:
+        return cls("customer")
 
     @classmethod
     def cli(cls) -> Actor:
@@ -106,6 +111,18 @@ async def entries(
         query = query.where(AuditEntry.id < before_id)
     rows = await session.scalars(query.order_by(AuditEntry.id.desc()).limit(max(1, min(limit, MAX_PAGE))))
     return [_view(row) for row in rows]
+
+
+async def count_since(
+    session: AsyncSession, tenant_id: int, action: str, target_id: str, since: datetime
+) -> int:
+    """How often `action` was recorded on target_id since `since` (e.g. a conversation's lookups)."""
+    return await session.scalar(
+        select(func.count()).select_from(AuditEntry).where(
+            AuditEntry.tenant_id == tenant_id, AuditEntry.action == action,
+            AuditEntry.target_id == target_id, AuditEntry.at >= since,
+        )
+    ) or 0
 
 
 def _view(row: AuditEntry) -> AuditView:
