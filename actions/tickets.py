@@ -19,7 +19,7 @@ from actions.turns import latest_turn_with
 from bot.db import InvalidTicketData, find_account, normalize_reference, open_ticket
 from bot.db.tickets import ticket_of_customer
 from bot.db.types import utcnow
-from bot.privacy import audit
+from bot.db import audit
 
 logger = logging.getLogger(__name__)
 

@@ -75,7 +75,7 @@ def subject(argv: list[str]) -> int:
 
 
 async def _subject(url: str, args: argparse.Namespace, kind: str, value: str) -> int:
-    from bot.privacy.audit import Actor
+    from bot.db.audit import Actor
     from bot.privacy.subjects import Subject, SubjectNotFound, erase_subject, export_subject
     from bot.privacy.tracker import TrackerStore
 
@@ -117,7 +117,7 @@ async def _audit(url: str, args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
     from bot.db.models import Tenant
-    from bot.privacy.audit import entries
+    from bot.db.audit import entries
 
     database = Database(url)
     try:

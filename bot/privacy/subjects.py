@@ -23,7 +23,7 @@ from bot.db.engine import Database
 from bot.db.errors import DomainError
 from bot.db.models import Account, AuditEntry, Conversation, InternalNote, Message, Tenant, Ticket
 from bot.db.types import utcnow
-from bot.privacy import audit
+from bot.db import audit
 from bot.privacy.retention import delete_conversations
 from bot.privacy.tracker import TrackerStore
 

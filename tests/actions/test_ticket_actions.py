@@ -17,7 +17,7 @@ from actions.tickets import (
     ValidateTicketStatusForm,
 )
 from bot.db import Database, TenantRef, Ticket, find_account, get_ticket
-from bot.privacy import audit
+from bot.db import audit
 
 OLA = {"verified": True, "account_number": "10000001", "customer_name": "Ola Nordmann"}
 CONFIRMED = {**OLA, "ticket_category": "technical",

@@ -9,7 +9,8 @@ from sqlalchemy import delete, update
 from bot.db import Database, TenantRef
 from bot.db.agents import AgentScope, create_agent, load_agent_scope
 from bot.db.models import AuditEntry
-from bot.privacy import audit
+from bot.db import audit
+from bot.privacy.audit import AuditNotVisible, list_for_supervisor
 
 
 async def _scope(database: Database, role: str, tenants: list[TenantRef]) -> AgentScope:
@@ -32,14 +33,14 @@ async def test_a_recorded_read_is_listed_for_the_supervisor_of_that_tenant_newes
         await audit.record(session, audit.Actor.agent(agent), audit.ACCOUNT_CARD_READ, tenant_id=nordlys.id,
                            target_kind="account", target_id="10000001")
 
-    listed = await audit.list_for_supervisor(database, supervisor)
+    listed = await list_for_supervisor(database, supervisor)
 
     assert [(e.action, e.actor_id, e.actor_role, e.target_id) for e in listed] == [
         (audit.ACCOUNT_CARD_READ, agent.agent_id, "agent", "10000001"),
         (audit.TRANSCRIPT_READ, agent.agent_id, "agent", "c-1"),
     ]
     # and reading the log is itself on it
-    [read] = await audit.list_for_supervisor(database, supervisor, action=audit.AUDIT_READ)
+    [read] = await list_for_supervisor(database, supervisor, action=audit.AUDIT_READ)
     assert read.actor_id == supervisor.agent_id
 
 
@@ -53,14 +54,14 @@ async def test_an_entry_written_in_a_transaction_that_rolled_back_is_not_there(
                                details={"to": "queued"})
             raise RuntimeError("the transition failed")
 
-    assert await audit.list_for_supervisor(database, supervisor, action=audit.HANDOFF_TRANSITION) == []
+    assert await list_for_supervisor(database, supervisor, action=audit.HANDOFF_TRANSITION) == []
 
 
 async def test_agents_cannot_list_the_audit_log(database: Database, nordlys: TenantRef) -> None:
     agent = await _scope(database, "agent", [nordlys])
 
-    with pytest.raises(audit.AuditNotVisible):
-        await audit.list_for_supervisor(database, agent)
+    with pytest.raises(AuditNotVisible):
+        await list_for_supervisor(database, agent)
 
 
 async def test_a_supervisor_sees_only_the_tenants_they_serve(
@@ -71,9 +72,9 @@ async def test_a_supervisor_sees_only_the_tenants_they_serve(
         await audit.record(session, audit.Actor.system(), audit.ADMIN_CHANGE, tenant_id=fjordnett.id,
                            details={"change": "tenant.updated"})
 
-    assert await audit.list_for_supervisor(database, supervisor, action=audit.ADMIN_CHANGE) == []
-    with pytest.raises(audit.AuditNotVisible):
-        await audit.list_for_supervisor(database, supervisor, tenant_id=fjordnett.id)
+    assert await list_for_supervisor(database, supervisor, action=audit.ADMIN_CHANGE) == []
+    with pytest.raises(AuditNotVisible):
+        await list_for_supervisor(database, supervisor, tenant_id=fjordnett.id)
 
 
 async def test_pages_go_back_from_the_last_id_seen(database: Database, nordlys: TenantRef) -> None:
@@ -83,8 +84,8 @@ async def test_pages_go_back_from_the_last_id_seen(database: Database, nordlys: 
             await audit.record(session, audit.Actor.system(), audit.HANDOFF_TRANSITION, tenant_id=nordlys.id,
                                target_kind="conversation", target_id=f"c-{number}")
 
-    first = await audit.list_for_supervisor(database, supervisor, action=audit.HANDOFF_TRANSITION, limit=3)
-    rest = await audit.list_for_supervisor(database, supervisor, action=audit.HANDOFF_TRANSITION,
+    first = await list_for_supervisor(database, supervisor, action=audit.HANDOFF_TRANSITION, limit=3)
+    rest = await list_for_supervisor(database, supervisor, action=audit.HANDOFF_TRANSITION,
                                            before_id=first[-1].id)
 
     assert [e.target_id for e in first + rest] == ["c-4", "c-3", "c-2", "c-1", "c-0"]

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 
 from bot.db import Database, TenantRef, find_account, open_ticket
 from bot.db.models import Account, AuditEntry, Conversation, Message, Ticket
-from bot.privacy.audit import SUBJECT_ERASED, Actor
+from bot.db.audit import SUBJECT_ERASED, Actor
 from bot.privacy.subjects import Subject, SubjectNotFound, erase_subject, export_subject
 from bot.privacy.tracker import TrackerStore
 
