@@ -10,6 +10,8 @@ from bot.db.audit import AUDIT_READ, DEFAULT_PAGE, Actor, AuditView, entries, re
 from bot.db.engine import Database
 from bot.handoff.errors import NotPermitted
 
+ADMIN_ROLE = "admin"
+
 
 class AuditNotVisible(NotPermitted):
     """Only supervisors and admins read the audit log, and only of tenants they serve."""
@@ -28,10 +30,11 @@ async def list_for_supervisor(
     limit: int = DEFAULT_PAGE,
 ) -> list[AuditView]:
     """The use case behind the supervisor's audit view: their tenants' entries (or one
-    tenant's), newest first. Reading the log is itself recorded."""
+    tenant's; any tenant's for an admin), newest first. Reading the log is itself recorded."""
     if not scope.supervises:
         raise AuditNotVisible()
-    if tenant_id is not None and not scope.serves(tenant_id):
+    # Admins work for the whole BPO; supervisors for the tenants they serve.
+    if tenant_id is not None and not (scope.serves(tenant_id) or scope.role == ADMIN_ROLE):
         raise AuditNotVisible()
     tenant_ids = [tenant_id] if tenant_id is not None else sorted(scope.tenant_ids)
     async with database.sessionmaker.begin() as session:
