@@ -11,6 +11,7 @@ the verified flag, the account number, ticket refs (bot/redaction/events.py).
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 from typing import Any
@@ -20,7 +21,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.redaction import Redactor
-from bot.redaction.events import redact_events
+from bot.redaction.events import redact_events, verify_form_running
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         await self.stream_events(tracker)  # no event broker is configured
 
         with self.session_scope() as session:
-            events = [event.as_dict() for event in self._additional_events(session, tracker)]
-            for event, data in zip(events, redact_events(events, self._redactor)):
+            stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+            events = [event.as_dict() for event in itertools.islice(tracker.events, stored, None)]
+            verifying = verify_form_running(event.as_dict() for event in itertools.islice(tracker.events, stored))
+            for event, data in zip(events, redact_events(events, self._redactor, verifying=verifying)):
                 intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
                 session.add(
                     self.SQLEvent(

@@ -44,11 +44,50 @@ _MAY_HOLD_PERSONAL = re.compile(r"[\d@]")
 _MIN_SECRET = 3  # shorter slot answers ("no") would blank unrelated words elsewhere
 
 
-def redact_events(events: Iterable[Dict[str, Any]], redactor: TextRedactor) -> List[Dict[str, Any]]:
-    """Copies of `events` (Event.as_dict() dicts) with personal data replaced."""
+# A postcode in a message typed while verify_form runs ("account 10000001, postcode 0150"):
+# Norwegian four digits standing alone (not a group of "1000 0001"), or a UK postcode.
+VERIFYING_FORM = "verify_form"
+_POSTCODES = re.compile(
+    r"(?<![\d\-])(?<!\d )\d{4}(?![\d\-])(?! \d)|\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE
+)
+
+
+def redact_events(
+    events: Iterable[Dict[str, Any]], redactor: TextRedactor, *, verifying: bool = False
+) -> List[Dict[str, Any]]:
+    """Copies of `events` (Event.as_dict() dicts) with personal data replaced.
+
+    verifying: verify_form was running when the first of them happened (the tracker store
+    knows from the events before); postcodes typed while it runs are secret answers.
+    """
     events = [copy.deepcopy(event) for event in events]
     secrets = _secret_values(events)
-    return [_redact_value(event, redactor, secrets) for event in events]
+    redacted = []
+    for event in events:
+        if event.get("event") == "active_loop":
+            verifying = event.get("name") == VERIFYING_FORM
+        event = _redact_value(event, redactor, secrets)
+        if verifying and event.get("event") == "user":
+            _scrub_postcodes(event)
+        redacted.append(event)
+    return redacted
+
+
+def verify_form_running(events: Iterable[Dict[str, Any]]) -> bool:
+    """Whether verify_form is the active loop after these events."""
+    running = False
+    for event in events:
+        if event.get("event") == "active_loop":
+            running = event.get("name") == VERIFYING_FORM
+        elif event.get("event") in ("session_started", "restart"):
+            running = False
+    return running
+
+
+def _scrub_postcodes(event: Dict[str, Any]) -> None:
+    for holder in (event, event.get("parse_data") or {}):
+        if isinstance(holder.get("text"), str):
+            holder["text"] = _POSTCODES.sub(SECRET, holder["text"])
 
 
 def _secret_values(events: List[Dict[str, Any]]) -> List[str]:

@@ -9,7 +9,7 @@ import pytest
 
 from actions.verification import FACTOR_MATCHED
 from bot.redaction import Redactor
-from bot.redaction.events import SECRET, SECRET_SLOTS, redact_events
+from bot.redaction.events import SECRET, SECRET_SLOTS, redact_events, verify_form_running
 
 
 @pytest.fixture(scope="module")
@@ -114,3 +114,33 @@ def test_the_events_given_are_not_changed(redactor: Redactor) -> None:
     redact_events(events, redactor)
 
     assert events == before
+
+
+def test_a_postcode_typed_while_verify_form_runs_is_a_secret(redactor: Redactor) -> None:
+    events = [user_event("account 1000 0001, postcode 0150"), user_event("it's BS1 4DJ")]
+
+    first, second = redact_events(events, redactor, verifying=True)
+
+    assert first["text"] == f"account 1000 0001, postcode {SECRET}"
+    assert first["parse_data"]["text"] == f"account 1000 0001, postcode {SECRET}"
+    assert second["text"] == f"it's {SECRET}"
+
+
+def test_four_digits_outside_verification_stay(redactor: Redactor) -> None:
+    events = [
+        {"event": "active_loop", "timestamp": 1.0, "name": None},  # verify_form ended
+        user_event("the bill says 1840 kWh"),
+    ]
+
+    redacted = redact_events(events, redactor, verifying=True)
+
+    assert redacted[1]["text"] == "the bill says 1840 kWh"
+
+
+def test_whether_verify_form_runs_is_read_off_the_events_before() -> None:
+    started = {"event": "active_loop", "timestamp": 1.0, "name": "verify_form"}
+    ended = {"event": "active_loop", "timestamp": 2.0, "name": None}
+
+    assert verify_form_running([started]) is True
+    assert verify_form_running([started, ended]) is False
+    assert verify_form_running([started, {"event": "session_started", "timestamp": 3.0}]) is False
