@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import timedelta
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,7 +17,10 @@ from actions.fallback import MissCountingFormValidation
 from actions.formatting import day, language_of, ticket_status
 from actions.privacy import redact
 from actions.turns import latest_turn_with
-from bot.db import InvalidTicketData, find_account, get_ticket, normalize_reference, open_ticket
+from bot.db import InvalidTicketData, find_account, normalize_reference, open_ticket
+from bot.db.tickets import ticket_of_customer
+from bot.db.types import utcnow
+from bot.db import audit
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +37,9 @@ _CATEGORY_WORDS = {
 }
 DESCRIPTION_MIN_CHARS = 10
 SUBJECT_MAX_CHARS = 80
+# Ticket lookups one conversation may make in LOOKUP_WINDOW (counted in the audit log).
+MAX_LOOKUPS = 5
+LOOKUP_WINDOW = timedelta(minutes=15)
 _REFERENCE_IN_TEXT = re.compile(r"#?[A-Za-z]{3}\s*[-\u2013\s]?\s*\d{1,9}")
 
 
@@ -168,7 +175,10 @@ class ValidateTicketStatusForm(MissCountingFormValidation):
 
 
 class ActionTicketStatus(TenantAction):
-    """A ticket's status, only within the tenant and, once verified, only the customer's own."""
+    """A ticket's status, only for the customer it belongs to: opened in this conversation, or
+    on the account the customer is verified as. Everyone else hears "not found", exactly as
+    for a reference that does not exist, and a conversation may look up only a few references
+    in a while, so a firm's sequential references cannot be walked."""
 
     def name(self) -> str:
         return "action_ticket_status"
@@ -184,28 +194,35 @@ class ActionTicketStatus(TenantAction):
         if reference is None:
             dispatcher.utter_message(response="utter_ticket_ref_invalid")
             return [SlotSet("ticket_ref", None)]
-        ticket = await get_ticket(records.session, records.tenant, reference)
-        verified = bool(tracker.get_slot("verified"))
+        conversation = tracker.sender_id
+        since = utcnow() - LOOKUP_WINDOW
+        tenant_id = records.tenant.id
+        if await audit.count_since(records.session, tenant_id, audit.TICKET_LOOKUP, conversation, since) >= MAX_LOOKUPS:
+            dispatcher.utter_message(response="utter_ticket_lookups_limited")
+            return [SlotSet("ticket_ref", None)]
         account = None
-        if verified:
+        if tracker.get_slot("verified"):
             account = await find_account(records.session, records.tenant, tracker.get_slot("account_number"))
-        own = ticket is not None and account is not None and ticket.account_id == account.id
-        # A verified customer sees their own tickets (and anonymous ones), not their neighbour's.
-        if ticket is None or (verified and not own and ticket.account_id is not None):
-            # The same answer for another tenant's, another customer's and unknown references.
+        ticket = await ticket_of_customer(
+            records.session, records.tenant, reference,
+            conversation_id=conversation, account_id=account.id if account else None,
+        )
+        await audit.record(
+            records.session, audit.Actor.customer(), audit.TICKET_LOOKUP, tenant_id=tenant_id,
+            target_kind="conversation", target_id=conversation,
+            details={"reference": reference, "found": ticket is not None},
+        )
+        if ticket is None:
             dispatcher.utter_message(response="utter_ticket_not_found", reference=reference)
             return [SlotSet("ticket_ref", None)]
         language = language_of(tracker.get_slot("language"))
-        details = {
-            "reference": ticket.reference,
-            "status": ticket_status(ticket.status, language),
-            "updated": day(ticket.updated_at, language),
-        }
-        if own:
-            dispatcher.utter_message(response="utter_ticket_status_with_subject", subject=ticket.subject, **details)
-        else:
-            # The reference alone shows the status, never what the ticket is about.
-            dispatcher.utter_message(response="utter_ticket_status", **details)
+        dispatcher.utter_message(
+            response="utter_ticket_status_with_subject",
+            reference=ticket.reference,
+            subject=ticket.subject,
+            status=ticket_status(ticket.status, language),
+            updated=day(ticket.updated_at, language),
+        )
         return [SlotSet("ticket_ref", None)]
 
 

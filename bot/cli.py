@@ -116,6 +116,10 @@ COMMANDS: dict[str, Command] = {
     "reset-password": Command("set an agent's password and end their sessions", delegate="bot.handoff.admin_cli:reset_password"),
     "canned": Command("add, list or remove a tenant's canned responses", delegate="bot.handoff.admin_cli:canned"),
     "faq": Command("set or list a tenant's FAQ answers", delegate="bot.handoff.admin_cli:faq"),
+    # Personal data (bot/privacy/cli.py).
+    "sweep": Command("delete conversations past their tenant's retention period", delegate="bot.privacy.cli:sweep"),
+    "subject": Command("export or erase what is held about one person", delegate="bot.privacy.cli:subject"),
+    "audit": Command("list a tenant's audit log", delegate="bot.privacy.cli:audit"),
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from bot.console import views
 from bot.db.agents import AgentScope, agent_loads
 from bot.db.assignments import conversation_for_agent, tenant_refs
+from bot.db.audit import record_conversation_read
 from bot.db.conversations import messages_after
 from bot.db.models import Account, Agent, Conversation, Tenant, Ticket
 from bot.db.notes import list_notes
@@ -38,7 +39,7 @@ async def conversation_context(
     sessionmaker: async_sessionmaker[AsyncSession], scope: AgentScope, conversation_id: str
 ) -> dict[str, Any]:
     """Everything the agent needs to take over without asking the customer again."""
-    async with sessionmaker() as session:
+    async with sessionmaker.begin() as session:  # begin: the read is audited
         scoped = await conversation_for_agent(session, scope, conversation_id)
         conversation, tenant = scoped.conversation, scoped.tenant
         account = None
@@ -65,6 +66,7 @@ async def conversation_context(
             else None
         )
         tenant_name = await session.scalar(select(Tenant.name).where(Tenant.id == tenant.id))
+        await record_conversation_read(session, scope, tenant.id, conversation.id, account.account_number if account else None)
         return {
             "conversation": {
                 **views.conversation_row(conversation, tenant.slug),

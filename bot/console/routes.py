@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from bot.console import admin_api, api, pages
+from bot.privacy.http import add_privacy_routes
 
 API = "/agent/api"
 CONVERSATION = f"{API}/conversations/{{conversation_id}}"
@@ -37,3 +38,4 @@ def add_console_routes(app: web.Application) -> None:
     router.add_post(f"{CONVERSATION}/tickets/{{reference}}/status", api.update_ticket)
 
     admin_api.add_admin_routes(app, f"{API}/admin")  # role admin only (docs/agent-console.md)
+    add_privacy_routes(app, API)  # audit log, data-subject requests (bot/privacy/http.py)

@@ -20,6 +20,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.agents import AgentScope
+from bot.db.audit import record_handoff_transition
 from bot.db.conversations import ConversationNotFound
 from bot.db.models import Conversation, Tenant
 from bot.db.tenants import TenantRef
@@ -109,6 +110,8 @@ async def compare_and_set_ownership(
         .values(state=state, assigned_agent_id=agent_id, **stamps)
         .execution_options(synchronize_session=False)
     )
+    if result.rowcount == 1:  # every change of hands is in the audit log, in the same transaction
+        await record_handoff_transition(session, tenant_id, conversation_id, expected_state, state, agent_id)
     return result.rowcount == 1
 
 

@@ -52,6 +52,7 @@ TICKET_CATEGORIES = ("billing", "technical", "account", "claim", "other")
 TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 TICKET_STATUSES = ("open", "pending", "resolved", "closed")
 FIRST_TICKET_NUMBER = 1001
+DEFAULT_RETENTION_DAYS = 90
 MONEY = Numeric(12, 2)
 
 
@@ -91,6 +92,11 @@ class Tenant(Base):
     auto_assign: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    # Days a conversation (transcript, tracker, notes, summary) is kept after its last activity.
+    retention_days: Mapped[int] = mapped_column(
+        Integer, CheckConstraint("retention_days > 0", name="retention_days_positive"),
+        default=DEFAULT_RETENTION_DAYS, server_default=text(str(DEFAULT_RETENTION_DAYS)),
     )
 
     def __repr__(self) -> str:
@@ -461,3 +467,51 @@ __all__ += [
     "CannedResponse",
     "InternalNote",
 ]
+
+
+# --- Personal data: audit log and the aggregates that outlive transcripts --------------
+# Owned by bot.privacy (migration 0005_privacy).
+
+class AuditEntry(Base):
+    """Who did what, when, in which tenant. Append-only: the product has no way to change or
+    delete a row (triggers refuse it). Holds ids, never personal data.
+
+    tenant_id has no foreign key on purpose: the log outlives a deleted tenant.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "tenant_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, server_default=func.current_timestamp())
+    tenant_id: Mapped[int | None] = mapped_column(Integer)
+    # "agent" (with agent_id and role), "customer", "system" or "cli"
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    actor_role: Mapped[str | None] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(64))  # "transcript.read", "handoff.claimed", ...
+    target_kind: Mapped[str | None] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(64))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    def __repr__(self) -> str:
+        return f"AuditEntry(id={self.id!r}, action={self.action!r}, tenant_id={self.tenant_id!r})"
+
+
+class DailyStats(Base):
+    """What reports need from conversations the retention sweep deleted: counts per tenant
+    and day (of the conversation's start), no personal data."""
+
+    __tablename__ = "daily_stats"
+
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    conversations: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    customer_messages: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    verified: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    handoffs: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    ratings: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+
+
+__all__ += ["DEFAULT_RETENTION_DAYS", "AuditEntry", "DailyStats"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from types import MappingProxyType
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.errors import (
@@ -103,6 +103,28 @@ async def get_ticket(session: AsyncSession, tenant: TenantRef, reference: str | 
         return None
     return await session.scalar(
         select(Ticket).where(Ticket.tenant_id == tenant.id, Ticket.reference == normalized)
+    )
+
+
+async def ticket_of_customer(
+    session: AsyncSession,
+    tenant: TenantRef,
+    reference: str | None,
+    *,
+    conversation_id: str,
+    account_id: int | None,
+) -> Ticket | None:
+    """The ticket, if it belongs to this customer: opened in this conversation, or on the
+    account they are verified as. None alike for a ticket that does not exist and one that
+    is someone else's, so a reference tells a stranger nothing."""
+    normalized = normalize_reference(reference)
+    if normalized is None:
+        return None
+    owner = Ticket.conversation_id == conversation_id
+    if account_id is not None:
+        owner = or_(owner, Ticket.account_id == account_id)
+    return await session.scalar(
+        select(Ticket).where(Ticket.tenant_id == tenant.id, Ticket.reference == normalized, owner)
     )
 
 

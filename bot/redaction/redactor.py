@@ -8,7 +8,7 @@ from typing import List, Tuple
 from bot.nlu import emails, phones
 from bot.nlu.matching import SharedMatcher
 from bot.nlu.pipeline import build_nlp
-from bot.redaction import numbers
+from bot.redaction import mobiles, numbers
 from bot.redaction.kinds import EMAIL, PHONE, placeholder
 from bot.redaction.numbers import Finding
 
@@ -70,4 +70,6 @@ class Redactor:
         findings += numbers.find(doc, claimed, spans)
         # all phone forms again: a "0047 ..." inside a longer digit run only stands alone now
         findings += [Finding(PHONE, e.start, e.end) for e in phones.find(doc, claimed, spans)]
+        # and the bare Norwegian mobile numbers the entity finder is too careful to take
+        findings += mobiles.find(doc, claimed)
         return sorted(findings, key=lambda f: f.start)

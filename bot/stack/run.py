@@ -9,6 +9,7 @@ import signal
 import sys
 
 from bot.handoff.demo_agents import DEMO_AGENT_PASSWORD
+from bot.privacy.timer import start_retention_timer
 from bot.stack.services import MODEL_PATH, StackConfig, load_rasa_token, system_services
 from bot.stack.supervisor import ServiceFailed, Supervisor
 
@@ -77,6 +78,7 @@ async def run(cfg: StackConfig) -> int:
               file=sys.stderr)
         return 1
     supervisor = Supervisor(cfg.log_dir)
+    retention = start_retention_timer(cfg.database_url)  # bot/privacy/timer.py
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -100,6 +102,7 @@ async def run(cfg: StackConfig) -> int:
         return 1
     finally:
         print("stopping …", flush=True)
+        retention.cancel()
         await supervisor.stop_all()
         print("stopped.", flush=True)
 

@@ -11,11 +11,13 @@ from sqlalchemy import select
 from actions.tickets import (
     ActionCancelTicket,
     ActionOpenTicket,
+    MAX_LOOKUPS,
     ActionTicketStatus,
     ValidateTicketForm,
     ValidateTicketStatusForm,
 )
 from bot.db import Database, TenantRef, Ticket, find_account, get_ticket
+from bot.db import audit
 
 OLA = {"verified": True, "account_number": "10000001", "customer_name": "Ola Nordmann"}
 CONFIRMED = {**OLA, "ticket_category": "technical",
@@ -188,16 +190,73 @@ async def test_status_of_an_own_ticket_tells_what_it_is_about(records: Database)
     assert outcome.slots["ticket_ref"] is None  # the next question asks afresh
 
 
-async def test_status_by_reference_alone_does_not_reveal_the_subject(records: Database) -> None:
+async def test_an_anonymous_visitor_learns_nothing_about_a_ticket_that_is_not_theirs(records: Database) -> None:
+    # NRD-1042 exists (Ola's); the visitor did not open it here and is not verified.
     outcome = await run(ActionTicketStatus(), status_question("nrd-1042"))
 
-    assert outcome.texts == ["Ticket NRD-1042 is open. Last updated 30 October 2025."]
+    assert outcome.texts == ["I couldn't find a ticket with reference NRD-1042."]
+
+
+async def test_not_yours_and_nonexistent_get_the_same_answer(records: Database) -> None:
+    existing = await run(ActionTicketStatus(), status_question("NRD-1042"))
+    missing = await run(ActionTicketStatus(), status_question("NRD-9998"))
+
+    assert existing.responses == missing.responses == ["utter_ticket_not_found"]
+    assert existing.events == missing.events == [{"event": "slot", "timestamp": None, "name": "ticket_ref", "value": None}]
+
+
+async def test_a_ticket_opened_in_this_conversation_is_shown_without_verification(
+    records: Database, nordlys: TenantRef
+) -> None:
+    opened = await run(ActionOpenTicket(), conversation(user("yes", "affirm"), slots=CONFIRMED, sender_id="conv-9"))
+    reference = opened.messages[0]["reference"]
+
+    def asked_in(sender_id: str):
+        return conversation(user(f"status of {reference}", "ticket_status"), slots={"ticket_ref": reference},
+                            sender_id=sender_id)
+
+    outcome = await run(ActionTicketStatus(), asked_in("conv-9"))  # anonymous, the chat that opened it
+    elsewhere = await run(ActionTicketStatus(), asked_in("conv-10"))
+
+    assert outcome.responses == ["utter_ticket_status_with_subject"]
+    assert outcome.texts[0].startswith(f'Ticket {reference} ("The power has been off')
+    assert elsewhere.responses == ["utter_ticket_not_found"]
 
 
 async def test_status_in_norwegian(records: Database) -> None:
-    outcome = await run(ActionTicketStatus(), status_question("NRD-1039", language="nb"))
+    # NRD-1039 is account 10000002's.
+    outcome = await run(ActionTicketStatus(), status_question("NRD-1039", language="nb", verified=True,
+                                                              account_number="10000002"))
 
-    assert outcome.texts == ["Sak NRD-1039 har status: venter på mer informasjon. Sist oppdatert 15. oktober 2025."]
+    [text] = outcome.texts
+    assert text.startswith("Sak NRD-1039 («")
+    assert text.endswith("») har status: venter på mer informasjon. Sist oppdatert 15. oktober 2025.")
+
+
+async def test_ticket_lookups_of_a_conversation_are_limited(records: Database) -> None:
+    for number in range(MAX_LOOKUPS):
+        outcome = await run(ActionTicketStatus(), status_question(f"NRD-{2000 + number}"))
+        assert outcome.responses == ["utter_ticket_not_found"]
+
+    limited = await run(ActionTicketStatus(), status_question("NRD-1042", **OLA))
+    other_conversation = await run(ActionTicketStatus(), conversation(
+        user("status of NRD-1042", "ticket_status"), slots={"ticket_ref": "NRD-1042", **OLA}, sender_id="conv-2"))
+
+    assert limited.texts == ["You've asked about several tickets in a short time. Please try again in a few "
+                             "minutes, or ask for a person."]
+    assert other_conversation.responses == ["utter_ticket_status_with_subject"]
+
+
+async def test_each_lookup_is_in_the_audit_log(records: Database, nordlys: TenantRef) -> None:
+    await run(ActionTicketStatus(), status_question("NRD-1042"))
+    await run(ActionTicketStatus(), status_question("NRD-1042", **OLA))
+
+    async with records.sessionmaker() as session:
+        entries = await audit.entries(session, [nordlys.id], action=audit.TICKET_LOOKUP)
+    assert [(e.actor_kind, e.target_id, e.details) for e in entries] == [
+        ("customer", "conversation-1", {"reference": "NRD-1042", "found": True}),
+        ("customer", "conversation-1", {"reference": "NRD-1042", "found": False}),
+    ]
 
 
 async def test_ticket_status_of_another_tenant_is_not_found(records: Database) -> None:
