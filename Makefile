@@ -13,7 +13,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
                    $(wildcard bot/nlu/*.py)
 
 .PHONY: run run-scaled test setup envs db train shell chat validate test-python test-engine \
-        test-rasa browser clean
+        test-rasa browser clean audit
 
 ## make run: environments, database, demo data, model (when stale), then every process.
 run: setup
@@ -32,7 +32,7 @@ run-scaled: envs $(MODEL)
 	$(SCALED_ENV) $(APP_PY) -m bot run
 
 ## make test: every test in tests/ (SQLite and PostgreSQL), then Rasa's own checks.
-test: setup browser test-python test-engine test-rasa
+test: setup browser test-python test-engine test-rasa audit
 
 setup: envs db $(MODEL)
 
@@ -63,6 +63,11 @@ test-python: envs
 
 test-engine: envs
 	PYTHONPATH=$(CURDIR) $(ENGINE)/python -m pytest tests/engine -q -p no:cacheprovider
+
+## make audit: known vulnerabilities in both lock files (pip-audit; exceptions with reasons in
+## requirements/audit-exceptions.txt). Says loudly when no advisory data can be reached.
+audit: envs
+	scripts/audit
 
 validate: envs
 	$(RASA) data validate --fail-on-warnings
