@@ -83,6 +83,14 @@ clean:
 ## idle-connection capacity (benchmarks/serve; results in benchmarks/results/serve.json; about
 ## 8 minutes). Options through BENCH_SERVE_ARGS, e.g. "--rasa-servers 2", "--profile 20",
 ## or "--cold-start" (fresh clone to first answer: trains a model, run it on a quiet machine).
+.PHONY: bench-soak
+## make bench-soak: 200 simulated customers and 5 agents for 10 minutes on the whole system
+## (loopback only; benchmarks/soak): errors, lost or duplicated messages, memory of each
+## process at start and end, into benchmarks/results/soak.json. Shorter runs through
+## BENCH_SOAK_ARGS, e.g. "--customers 20 --agents 2 --minutes 1 --output /tmp/soak.json".
+bench-soak: envs $(MODEL)
+	nice -n 10 $(APP_PY) -m benchmarks.soak $(BENCH_SOAK_ARGS)
+
 .PHONY: bench-serve
 bench-serve: envs $(MODEL)
 	$(APP_PY) -m benchmarks.serve $(BENCH_SERVE_ARGS)
