@@ -13,7 +13,7 @@ TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/
                    $(wildcard bot/nlu/*.py)
 
 .PHONY: run run-scaled test setup envs db train shell chat validate test-python test-engine \
-        test-rasa browser clean
+        test-rasa browser clean audit
 
 ## make run: environments, database, demo data, model (when stale), then every process.
 run: setup
@@ -32,7 +32,7 @@ run-scaled: envs $(MODEL)
 	$(SCALED_ENV) $(APP_PY) -m bot run
 
 ## make test: every test in tests/ (SQLite and PostgreSQL), then Rasa's own checks.
-test: setup browser test-python test-engine test-rasa
+test: setup browser test-python test-engine test-rasa audit
 
 setup: envs db $(MODEL)
 
@@ -64,6 +64,11 @@ test-python: envs
 test-engine: envs
 	PYTHONPATH=$(CURDIR) $(ENGINE)/python -m pytest tests/engine -q -p no:cacheprovider
 
+## make audit: known vulnerabilities in both lock files (pip-audit; exceptions with reasons in
+## requirements/audit-exceptions.txt). Says loudly when no advisory data can be reached.
+audit: envs
+	scripts/audit
+
 validate: envs
 	$(RASA) data validate --fail-on-warnings
 
@@ -80,6 +85,14 @@ clean:
 ## idle-connection capacity (benchmarks/serve; results in benchmarks/results/serve.json; about
 ## 8 minutes). Options through BENCH_SERVE_ARGS, e.g. "--rasa-servers 2", "--profile 20",
 ## or "--cold-start" (fresh clone to first answer: trains a model, run it on a quiet machine).
+.PHONY: bench-soak
+## make bench-soak: 200 simulated customers and 5 agents for 10 minutes on the whole system
+## (loopback only; benchmarks/soak): errors, lost or duplicated messages, memory of each
+## process at start and end, into benchmarks/results/soak.json. Shorter runs through
+## BENCH_SOAK_ARGS, e.g. "--customers 20 --agents 2 --minutes 1 --output /tmp/soak.json".
+bench-soak: envs $(MODEL)
+	nice -n 10 $(APP_PY) -m benchmarks.soak $(BENCH_SOAK_ARGS)
+
 .PHONY: bench-serve
 bench-serve: envs $(MODEL)
 	$(APP_PY) -m benchmarks.serve $(BENCH_SERVE_ARGS)

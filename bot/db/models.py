@@ -21,7 +21,6 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -33,7 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
 
-from bot.db.types import UTCDateTime, utcnow
+from bot.db.types import Money, UTCDateTime, make_text_storable, utcnow
 
 # Deterministic constraint names: Alembic batch mode on SQLite needs named
 # constraints, and the same names on both backends keep migrations portable.
@@ -53,7 +52,7 @@ TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
 TICKET_STATUSES = ("open", "pending", "resolved", "closed")
 FIRST_TICKET_NUMBER = 1001
 DEFAULT_RETENTION_DAYS = 90
-MONEY = Numeric(12, 2)
+MONEY = Money()  # exact on SQLite too (bot/db/types.py)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -62,6 +61,11 @@ def _one_of(column: str, values: tuple[str, ...]) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)  # maps the class: its __table__ exists from here
+        # Text from any path (widget, console, admin) is stored alike on SQLite and PostgreSQL.
+        make_text_storable(cls.__table__)  # type: ignore[attr-defined]
 
 
 class Tenant(Base):

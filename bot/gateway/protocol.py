@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.db.models import Message
 from bot.gateway.errors import BadJson, MessageTooLong, UnknownFrame
+from bot.text_input import clean_text, is_clean
 
 PROTOCOL_VERSION = 1
 CLIENT_ID_MAX_CHARS = 64
@@ -86,7 +87,8 @@ def _hello(data: dict[str, Any]) -> Hello:
 
 def _customer_text(data: dict[str, Any], max_message_chars: int) -> CustomerText:
     client_id = data.get("client_id")
-    if not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX_CHARS:
+    if (not isinstance(client_id, str) or not 0 < len(client_id) <= CLIENT_ID_MAX_CHARS
+            or not is_clean(client_id)):
         raise UnknownFrame("A message needs a client_id (a string of at most 64 characters).")
     text = data.get("text")
     payload = data.get("payload")
@@ -99,8 +101,9 @@ def _customer_text(data: dict[str, Any], max_message_chars: int) -> CustomerText
             f"That message is too long: at most {max_message_chars} characters.",
             client_id=client_id,
         )
-    text = text.strip()
-    payload = payload.strip() if payload else None
+    # Control characters (NUL above all: PostgreSQL refuses it) go, on every backend alike.
+    text = clean_text(text).strip()
+    payload = clean_text(payload).strip() if payload else None
     if not text and not payload:
         raise UnknownFrame("A message needs some text.", client_id=client_id)
     return CustomerText(client_id=client_id, text=text, payload=payload)
@@ -111,7 +114,7 @@ def _optional_string(data: dict[str, Any], field: str, max_chars: int) -> str | 
     value = data.get(field)
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or len(value) > max_chars:
+    if not isinstance(value, str) or len(value) > max_chars or not is_clean(value):
         raise UnknownFrame(f"hello.{field} must be a string of at most {max_chars} characters.")
     return value
 

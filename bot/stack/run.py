@@ -11,7 +11,7 @@ import sys
 from bot.handoff.demo_agents import DEMO_AGENT_PASSWORD
 from bot.privacy.timer import start_retention_timer
 from bot.stack.services import MODEL_PATH, StackConfig, load_rasa_token, system_services
-from bot.stack.supervisor import ServiceFailed, Supervisor
+from bot.stack.supervisor import RestartPolicy, ServiceFailed, Supervisor
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ def banner(cfg: StackConfig) -> str:
     return "\n".join(lines)
 
 
-async def run(cfg: StackConfig) -> int:
+async def run(cfg: StackConfig, restart_policy: RestartPolicy = RestartPolicy()) -> int:
     if not cfg.model.exists():
         print(f"No trained model at {cfg.model}: run `make run` (it trains when needed).",
               file=sys.stderr)
@@ -88,14 +88,18 @@ async def run(cfg: StackConfig) -> int:
             print(f"starting {', '.join(spec.name for spec in tier)} …", flush=True)
             await supervisor.start_all([tier])
         print(banner(cfg), flush=True)
+        # A crashed process is restarted (with backoff) while the others keep serving; open
+        # widgets reconnect and resume. Only when every service was given up do we exit.
         stopped = asyncio.ensure_future(stop.wait())
-        crashed = asyncio.ensure_future(supervisor.wait_any_exit())
-        done, _ = await asyncio.wait({stopped, crashed}, return_when=asyncio.FIRST_COMPLETED)
-        if crashed in done:
-            failed = crashed.result()
-            print(f"{failed.spec.name} stopped unexpectedly; see {failed.log_path}", file=sys.stderr)
+        watching = asyncio.ensure_future(supervisor.watch(restart_policy))
+        done, _ = await asyncio.wait({stopped, watching}, return_when=asyncio.FIRST_COMPLETED)
+        if watching in done:
+            watching.result()
+            names = ", ".join(running.spec.name for running in supervisor.given_up)
+            print(f"every service failed repeatedly ({names}); see {cfg.log_dir}/", file=sys.stderr)
             return 1
-        crashed.cancel()
+        watching.cancel()
+        await asyncio.gather(watching, return_exceptions=True)
         return 0
     except ServiceFailed as error:
         print(f"Start-up failed: {error}", file=sys.stderr)

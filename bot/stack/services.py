@@ -21,6 +21,9 @@ class ServiceSpec:
     health_url: str
     # Rasa loads TensorFlow and the model before it answers; the others are quick.
     start_timeout: float = 60.0
+    # After a crash, "up again" means alive, not ready: the gateway's readiness also needs
+    # Rasa, which may be the one restarting. Empty: health_url.
+    alive_url: str = ""
 
 
 @dataclass(frozen=True)
@@ -180,7 +183,8 @@ def gateway_service(cfg: StackConfig, index: int = 0) -> ServiceSpec:
     }
     argv = [str(ROOT / ".venv" / "app" / "bin" / "python"), "-m", "bot.gateway"]
     name = "gateway" + _suffix(cfg, cfg.gateways, index)
-    return ServiceSpec(name, argv, env, f"http://127.0.0.1:{port}/readyz")
+    return ServiceSpec(name, argv, env, f"http://127.0.0.1:{port}/readyz",
+                       alive_url=f"http://127.0.0.1:{port}/healthz")
 
 
 def system_services(cfg: StackConfig) -> list[list[ServiceSpec]]:

@@ -1,4 +1,4 @@
-"""Start processes in order, wait until each is healthy, stop them all cleanly."""
+"""Start processes in order, wait until each is healthy, restart one that dies, stop them all cleanly."""
 
 from __future__ import annotations
 
@@ -26,6 +26,23 @@ class Running:
     spec: ServiceSpec
     process: asyncio.subprocess.Process
     log_path: Path
+    # When it answered its health check (monotonic); None until then.
+    healthy_since: float | None = None
+
+
+@dataclass(frozen=True)
+class RestartPolicy:
+    """A crashed service comes back after 1, 2, 4 … s (at most max_delay). A crash within
+    `stable_after` seconds of being healthy is a fast failure; after `max_fast_failures` in a
+    row the service is given up on (a restart will not fix it), and the others keep running."""
+
+    first_delay: float = 1.0
+    max_delay: float = 30.0
+    stable_after: float = 60.0
+    max_fast_failures: int = 5
+
+    def delay(self, fast_failures: int) -> float:
+        return min(self.first_delay * 2 ** max(fast_failures - 1, 0), self.max_delay)
 
 
 def _tail(path: Path, lines: int = 25) -> str:
@@ -39,6 +56,9 @@ class Supervisor:
     def __init__(self, log_dir: Path) -> None:
         self._log_dir = log_dir
         self.running: list[Running] = []
+        self.given_up: list[Running] = []
+        self.restarts: dict[str, int] = {}
+        self._stopping = False
 
     async def start_all(self, tiers: list[list[ServiceSpec]]) -> None:
         """Tier by tier; the services of one tier start side by side (two Rasa servers load
@@ -55,14 +75,17 @@ class Supervisor:
     async def kill(self, name: str) -> None:
         """SIGKILL one service (no clean shutdown): what a crashed machine looks like."""
         running = self.find(name)
-        try:
-            os.killpg(running.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        self.running.remove(running)  # first: a watcher must not restart it
+        _kill_group(running.process)
         await running.process.wait()
-        self.running.remove(running)
 
     async def start(self, spec: ServiceSpec) -> Running:
+        running = await self._launch(spec)
+        self.running.append(running)
+        await self._wait_healthy(running, spec.health_url)
+        return running
+
+    async def _launch(self, spec: ServiceSpec) -> Running:
         self._log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self._log_dir / f"{spec.name}.log"
         with log_path.open("ab") as out:
@@ -72,12 +95,53 @@ class Supervisor:
                 # Own process group: Ctrl-C reaches us once, and we stop children in order.
                 start_new_session=True,
             )
-        running = Running(spec, process, log_path)
-        self.running.append(running)
-        await self._wait_healthy(running)
-        return running
+        return Running(spec, process, log_path)
 
-    async def _wait_healthy(self, running: Running) -> None:
+    async def watch(self, policy: RestartPolicy = RestartPolicy()) -> None:
+        """Keep every started service running until cancelled: one that exits is restarted
+        with backoff while the others carry on. Returns only once every service was given up."""
+        await asyncio.gather(*(self._keep_alive(running, policy) for running in list(self.running)))
+
+    async def _keep_alive(self, running: Running, policy: RestartPolicy) -> None:
+        name = running.spec.name
+        fast_failures = 0
+        while True:
+            code = await running.process.wait()
+            if self._stopping or running not in self.running:
+                return  # stopped or killed on purpose (stop_all, kill)
+            uptime = time.monotonic() - running.healthy_since if running.healthy_since else 0.0
+            fast_failures = fast_failures + 1 if uptime < policy.stable_after else 1
+            if fast_failures > policy.max_fast_failures:
+                log.error("%s GIVEN UP: it failed %d times in a row within %.0fs of starting; "
+                          "the other services keep running. Last lines of %s:\n%s",
+                          name, fast_failures - 1, policy.stable_after, running.log_path,
+                          _tail(running.log_path))
+                self.running.remove(running)
+                self.given_up.append(running)
+                return
+            delay = policy.delay(fast_failures)
+            log.error("%s exited with %s after %.0fs up; restarting it in %.0fs (log: %s)",
+                      name, code, uptime, delay, running.log_path)
+            await asyncio.sleep(delay)
+            running = await self._restart(running)
+
+    async def _restart(self, old: Running) -> Running:
+        """A new process in the old one's place (stop order unchanged). If it does not come up,
+        it is killed and returned anyway: the caller sees it exit, a fast failure."""
+        new = await self._launch(old.spec)
+        self.running[self.running.index(old)] = new
+        self.restarts[old.spec.name] = self.restarts.get(old.spec.name, 0) + 1
+        try:
+            await self._wait_healthy(new, old.spec.alive_url or old.spec.health_url)
+        except ServiceFailed as error:
+            log.error("%s did not come back: %s", old.spec.name, error)
+            _kill_group(new.process)
+        else:
+            log.warning("%s is back (pid %s, restart %d)", old.spec.name, new.process.pid,
+                        self.restarts[old.spec.name])
+        return new
+
+    async def _wait_healthy(self, running: Running, url: str) -> None:
         spec = running.spec
         deadline = time.monotonic() + spec.start_timeout
         timeout = aiohttp.ClientTimeout(total=2)
@@ -88,9 +152,10 @@ class Supervisor:
                         f"{spec.name} exited with {running.process.returncode}:\n"
                         f"{_tail(running.log_path)}")
                 try:
-                    async with http.get(spec.health_url) as response:
+                    async with http.get(url) as response:
                         if response.status == 200:
                             log.info("%s is healthy (pid %s)", spec.name, running.process.pid)
+                            running.healthy_since = time.monotonic()
                             return
                 except (aiohttp.ClientError, asyncio.TimeoutError):
                     pass
@@ -98,15 +163,8 @@ class Supervisor:
         raise ServiceFailed(f"{spec.name} not healthy after {spec.start_timeout:.0f}s:\n"
                             f"{_tail(running.log_path)}")
 
-    async def wait_any_exit(self) -> Running:
-        """Returns the first process that exits on its own (a crash, for a server)."""
-        waits = {asyncio.ensure_future(r.process.wait()): r for r in self.running}
-        done, pending = await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        return waits[next(iter(done))]
-
     async def stop_all(self, grace: float = 15.0) -> None:
+        self._stopping = True
         # Reverse order: the gateway stops taking customers before Rasa and actions go.
         for running in reversed(self.running):
             await self._stop(running, grace)
@@ -124,8 +182,12 @@ class Supervisor:
             await asyncio.wait_for(process.wait(), grace)
         except asyncio.TimeoutError:
             log.warning("%s did not stop in %.0fs; killing it", running.spec.name, grace)
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+            _kill_group(process)
             await process.wait()
+
+
+def _kill_group(process: asyncio.subprocess.Process) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
