@@ -511,25 +511,6 @@ async def set_verified_account(
         raise ConversationNotFound()
 
 
-async def record_handoff_request(
-    session: AsyncSession,
-    tenant: TenantRef,
-    conversation_id: str,
-    *,
-    reason: str,
-    summary: dict[str, Any] | None,
-) -> None:
-    """Note why and with what summary the assistant asked for a human."""
-    updated = await session.scalar(
-        update(Conversation)
-        .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
-        .values(handoff_reason=reason[:HANDOFF_REASON_MAX_CHARS], handoff_summary=summary)
-        .returning(Conversation.id)
-    )
-    if updated is None:
-        raise ConversationNotFound()
-
-
 async def end_conversation(
     session: AsyncSession, tenant: TenantRef, conversation_id: str, *, at: datetime | None = None
 ) -> bool:
