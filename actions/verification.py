@@ -3,10 +3,15 @@
 Each wrong answer counts; after MAX_FAILURES the form stops and the rules hand
 the conversation to a person (reason "verification_failed"). Every attempt
 checks exactly one factor, so a message full of postcodes cannot guess its way in.
+
+A success is also written to our database, on the conversation (sender id =
+conversation id, as the gateway sends it): the agent console then shows the
+account and how it was verified, as for a customer the firm's site signed in.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 
 from rasa_sdk import Tracker
@@ -16,6 +21,9 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import EventList, Records, TenantAction
 from bot.db import normalize_account_number, verify_account
+from bot.db.conversations import ConversationNotFound, set_verified_account
+
+logger = logging.getLogger(__name__)
 
 MAX_FAILURES = 3
 # Stored in place of the postcode/email once it matched: the slot only has to be filled.
@@ -94,7 +102,9 @@ class ValidateVerifyForm(TenantAction):
 
         verified = False
         if number and factor:
-            checked = await self._check_factor(dispatcher, records, number, str(factor))
+            checked = await self._check_factor(
+                dispatcher, records, tracker.sender_id, number, str(factor)
+            )
             verified = any(event["name"] == "verified" for event in checked)
             failures += 0 if verified else 1
             events += checked
@@ -107,13 +117,30 @@ class ValidateVerifyForm(TenantAction):
         return events
 
     async def _check_factor(
-        self, dispatcher: CollectingDispatcher, records: Records, number: str, answer: str
+        self,
+        dispatcher: CollectingDispatcher,
+        records: Records,
+        conversation_id: str,
+        number: str,
+        answer: str,
     ) -> EventList:
         factor = factor_in(answer, whole_text_counts=True)
         account = await verify_account(records.session, records.tenant, number, factor)
         if account is None:
             dispatcher.utter_message(response="utter_verification_mismatch")
             return [SlotSet("account_number", None), SlotSet("verification_factor", None)]
+        try:
+            await set_verified_account(
+                records.session,
+                records.tenant,
+                conversation_id,
+                account.id,
+                by="assistant",
+                facts=("account_number", matched_factor(str(factor))),
+            )
+        except ConversationNotFound:
+            # Not a gateway conversation (e.g. `rasa shell`): the slots are all there is.
+            logger.info("verified a conversation the gateway does not know; slots only")
         dispatcher.utter_message(response="utter_verified", name=account.name)
         return [
             SlotSet("account_number", account.account_number),
@@ -125,6 +152,11 @@ class ValidateVerifyForm(TenantAction):
     @staticmethod
     def _latest_text(tracker: Tracker) -> str:
         return str(tracker.latest_message.get("text") or "")
+
+
+def matched_factor(factor: str) -> str:
+    """The name of the factor that matched: 'email' or 'postcode' (an email has an @)."""
+    return "email" if "@" in factor else "postcode"
 
 
 def _without_digits_of(text: str, account_number: str) -> str:

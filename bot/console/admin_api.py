@@ -29,7 +29,7 @@ from bot.db.models import LANGUAGES, Agent, FaqAnswer
 from bot.db.tenant_admin import DuplicateTenant, InvalidTenantData, NewTenant
 from bot.db.tenants import TenantRef
 from bot.gateway.errors import BadRequest, GatewayError, NotFound
-from bot.gateway.keys import DATABASE
+from bot.console.keys import DATABASE
 from bot.handoff import admin
 from bot.handoff.admin_cli import DEFAULT_BUSINESS_HOURS
 from bot.handoff.business_hours import InvalidBusinessHours

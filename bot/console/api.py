@@ -28,8 +28,7 @@ from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, Ticket
 from bot.db.tickets import change_ticket_status, open_ticket
 from bot.db.types import utcnow
 from bot.gateway.errors import BadRequest
-from bot.gateway.keys import AGENT_HUB, AGENT_LOGIN, DATABASE, HANDOFF, LOGIN_LIMITER
-from bot.handoff.routing import is_available, tenant_agents
+from bot.console.keys import AGENT_HUB, AGENT_LOGIN, DATABASE, HANDOFF, LOGIN_LIMITER, WORKSPACE
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -94,8 +93,7 @@ async def logout(request: web.Request) -> web.Response:
     agent = await agent_for_change(request)
     await request.app[AGENT_LOGIN].logout(session_token(request))
     await request.app[AGENT_HUB].close_agent(agent.scope.agent_id)
-    changes = await request.app[HANDOFF].service.set_presence(agent.scope, "offline")
-    await request.app[HANDOFF].apply(changes)
+    await request.app[HANDOFF].set_presence(agent.scope, "offline")
     response = web.json_response({"logged_out": True})
     clear_session_cookie(request, response)
     return response
@@ -121,7 +119,7 @@ async def _me(request: web.Request, scope: Any, csrf_token: str) -> web.Response
 async def queue(request: web.Request) -> web.Response:
     """Waiting chats of the agent's tenants (oldest first) and the agent's own chats."""
     scope = (await current_agent(request)).scope
-    workspace = request.app[HANDOFF].workspace
+    workspace = request.app[WORKSPACE]
     async with request.app[DATABASE].sessionmaker() as session:
         slugs = {tenant["id"]: tenant["slug"] for tenant in await tenants_of(session, scope)}
     waiting = await workspace.queue(scope)
@@ -147,7 +145,7 @@ async def conversation(request: web.Request) -> web.Response:
 @domain_errors
 async def canned_responses(request: web.Request) -> web.Response:
     scope = (await current_agent(request)).scope
-    workspace = request.app[HANDOFF].workspace
+    workspace = request.app[WORKSPACE]
     scoped = await workspace.conversation(scope, request.match_info["conversation_id"])
     canned = await workspace.canned_responses(scope, scoped.tenant.id)
     return web.json_response({"canned": [views.canned_view(item) for item in canned]})
@@ -157,21 +155,10 @@ async def canned_responses(request: web.Request) -> web.Response:
 async def transfer_targets(request: web.Request) -> web.Response:
     """Other online agents of the chat's tenant who speak its language."""
     scope = (await current_agent(request)).scope
-    database = request.app[DATABASE]
-    async with database.sessionmaker() as session:
-        scoped = await conversation_for_agent(session, scope, request.match_info["conversation_id"])
-        agents = await tenant_agents(session, scoped.tenant.id)
-    now = utcnow()
+    agents = await request.app[WORKSPACE].transfer_targets(scope, request.match_info["conversation_id"])
     targets = [
         {"id": agent.agent_id, "name": agent.display_name, "open_chats": agent.open_chats}
         for agent in agents
-        if agent.agent_id != scope.agent_id
-        and is_available(
-            agent,
-            language=scoped.conversation.language,
-            now=now,
-            heartbeat_timeout=request.app[HANDOFF].heartbeat_timeout,
-        )
     ]
     return web.json_response({"agents": targets})
 
@@ -190,9 +177,7 @@ async def supervisor_overview(request: web.Request) -> web.Response:
 @domain_errors
 async def claim(request: web.Request) -> web.Response:
     scope = (await agent_for_change(request)).scope
-    bridge = request.app[HANDOFF]
-    change = await bridge.service.claim(scope, request.match_info["conversation_id"])
-    await bridge.apply([change])
+    change = await request.app[HANDOFF].claim(scope, request.match_info["conversation_id"])
     return web.json_response({"state": change.after.state, "agent_id": change.after.agent_id})
 
 
@@ -210,7 +195,7 @@ async def send_message(request: web.Request) -> web.Response:
 async def add_note(request: web.Request) -> web.Response:
     scope = (await agent_for_change(request)).scope
     text = text_field(await json_body(request), "text")
-    note = await request.app[HANDOFF].workspace.add_note(
+    note = await request.app[WORKSPACE].add_note(
         scope, request.match_info["conversation_id"], text or ""
     )
     return web.json_response({"note": views.note_view(note)}, status=201)
@@ -222,27 +207,21 @@ async def transfer(request: web.Request) -> web.Response:
     to_agent = (await json_body(request)).get("agent_id")
     if isinstance(to_agent, bool) or not isinstance(to_agent, int):
         raise BadRequest("'agent_id' must be an agent's id.")
-    bridge = request.app[HANDOFF]
-    outcome = await bridge.service.transfer(scope, request.match_info["conversation_id"], to_agent)
-    await bridge.apply([outcome.change, *outcome.dispatched])
+    outcome = await request.app[HANDOFF].transfer(scope, request.match_info["conversation_id"], to_agent)
     return web.json_response({"state": outcome.change.after.state, "agent_id": to_agent})
 
 
 @domain_errors
 async def resolve(request: web.Request) -> web.Response:
     scope = (await agent_for_change(request)).scope
-    bridge = request.app[HANDOFF]
-    outcome = await bridge.service.resolve(scope, request.match_info["conversation_id"])
-    await bridge.apply([outcome.change, *outcome.dispatched])
+    outcome = await request.app[HANDOFF].resolve(scope, request.match_info["conversation_id"])
     return web.json_response({"state": outcome.change.after.state})
 
 
 @domain_errors
 async def hand_back(request: web.Request) -> web.Response:
     scope = (await agent_for_change(request)).scope
-    bridge = request.app[HANDOFF]
-    outcome = await bridge.service.hand_back_to_bot(scope, request.match_info["conversation_id"])
-    await bridge.apply([outcome.change, *outcome.dispatched])
+    outcome = await request.app[HANDOFF].hand_back(scope, request.match_info["conversation_id"])
     return web.json_response({"state": outcome.change.after.state})
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console import views
+from bot.console.told import told_facts
 from bot.db.agents import AgentScope, agent_loads
 from bot.db.assignments import conversation_for_agent, tenant_refs
 from bot.db.audit import record_conversation_read
@@ -52,12 +53,14 @@ async def conversation_context(
         ticket_filter = Ticket.conversation_id == conversation.id
         if account is not None:
             ticket_filter = or_(ticket_filter, Ticket.account_id == account.id)
-        tickets = await session.scalars(
-            select(Ticket)
-            .where(Ticket.tenant_id == tenant.id, ticket_filter)
-            .order_by(Ticket.created_at.desc(), Ticket.id.desc())
-            .limit(TICKETS_SHOWN)
-        )
+        tickets = (
+            await session.scalars(
+                select(Ticket)
+                .where(Ticket.tenant_id == tenant.id, ticket_filter)
+                .order_by(Ticket.created_at.desc(), Ticket.id.desc())
+                .limit(TICKETS_SHOWN)
+            )
+        ).all()
         transcript = await messages_after(session, tenant, conversation.id)
         notes = await list_notes(session, scope, conversation.id)
         owner = (
@@ -78,6 +81,8 @@ async def conversation_context(
                 and conversation.assigned_agent_id == scope.agent_id,
             },
             "account": views.account_card(account),
+            "verification": views.verification_view(conversation) if account else None,
+            "told": told_facts(transcript, account, tickets),
             "tickets": [views.ticket_view(ticket) for ticket in tickets],
             "transcript": [views.message_view(message) for message in transcript],
             "notes": [views.note_view(note) for note in notes],

@@ -32,7 +32,7 @@ from bot.db.agents import AgentScope
 from bot.db.errors import DomainError
 from bot.events.bus import EventBus, Subscription, agent_topic, tenant_topic
 from bot.gateway.errors import BadJson, GatewayError, UnknownFrame
-from bot.gateway.services.handoff import HandoffBridge
+from bot.console.door import HandoffDoor
 from bot.handoff.errors import SessionInvalid
 from bot.handoff.login import AgentLogin
 
@@ -61,13 +61,15 @@ class AgentConnection:
 
 class AgentHub:
     def __init__(
-        self, bridge: HandoffBridge, login: AgentLogin, bus: EventBus, *, grace_seconds: float
+        self, handoff: HandoffDoor, login: AgentLogin, bus: EventBus, *, grace_seconds: float
     ) -> None:
-        self._bridge = bridge
+        self._handoff = handoff
         self._login = login
         self._bus = bus
         self._grace = grace_seconds
         self._connections: dict[int, set[AgentConnection]] = {}
+        self._grace_periods: set[asyncio.Task[None]] = set()
+        self._closing = False  # shutting down: consoles closed by the restart keep their chats
 
     def connected(self, agent_id: int) -> bool:
         return bool(self._connections.get(agent_id))
@@ -99,7 +101,10 @@ class AgentHub:
             self._connections[scope.agent_id].discard(connection)
             if not self._connections[scope.agent_id]:
                 del self._connections[scope.agent_id]
-                self._bridge.spawn(self._after_grace(scope.agent_id))
+                if not self._closing:
+                    task = asyncio.create_task(self._after_grace(scope.agent_id))
+                    self._grace_periods.add(task)
+                    task.add_done_callback(self._grace_periods.discard)
         return ws
 
     async def close_agent(self, agent_id: int) -> None:
@@ -108,9 +113,17 @@ class AgentHub:
             await connection.ws.close(code=SESSION_ENDED, message=b"logged out")
 
     async def close_all(self) -> None:
+        self._closing = True
         for connections in list(self._connections.values()):
             for connection in list(connections):
                 await connection.ws.close(code=WSCloseCode.GOING_AWAY, message=b"server restarting")
+
+    async def close(self) -> None:
+        """Stop the grace periods still running (the app is going away)."""
+        self._closing = True
+        for task in list(self._grace_periods):
+            task.cancel()
+        await asyncio.gather(*self._grace_periods, return_exceptions=True)
 
     async def _forward(self, connection: AgentConnection, subscription: Subscription) -> None:
         async for event in subscription:  # ends when the subscription (or the bus) closes
@@ -142,10 +155,10 @@ class AgentHub:
 
     async def _dispatch(self, connection: AgentConnection, frame: dict[str, Any]) -> dict[str, Any] | None:
         scope = connection.scope
-        bridge = self._bridge
+        handoff = self._handoff
         kind = frame.get("type")
         if kind == "heartbeat":
-            await bridge.service.heartbeat(scope)
+            await handoff.heartbeat(scope)
             return {"type": "heartbeat_ack"}
         if kind == "presence":
             status = frame.get("status")
@@ -155,25 +168,23 @@ class AgentHub:
             return None  # _set_presence answers every console of the agent
         conversation_id = _conversation_id(frame)
         if kind == "claim":
-            change = await bridge.service.claim(scope, conversation_id)
-            await bridge.apply([change])
+            await handoff.claim(scope, conversation_id)
             return {"type": "claimed", "conversation_id": conversation_id}
         if kind == "message":
             text = frame.get("text")
             if not isinstance(text, str):
                 raise UnknownFrame("message.text must be a string.")
-            message = await bridge.agent_message(scope, conversation_id, text)
+            message = await handoff.agent_message(scope, conversation_id, text)
             return {"type": "sent", "conversation_id": conversation_id, "seq": message.seq}
         if kind == "typing":
             if not isinstance(frame.get("on"), bool):
                 raise UnknownFrame("typing.on must be true or false.")
-            await bridge.agent_typing(scope, conversation_id, frame["on"])
+            await handoff.agent_typing(scope, conversation_id, frame["on"])
             return None
         raise UnknownFrame()
 
     async def _set_presence(self, connection: AgentConnection, status: str) -> None:
-        changes = await self._bridge.service.set_presence(connection.scope, status)
-        await self._bridge.apply(changes)
+        await self._handoff.set_presence(connection.scope, status)
         for other in list(self._connections.get(connection.scope.agent_id, ())):
             await other.send({"type": "presence", "status": status})
 
@@ -182,10 +193,7 @@ class AgentHub:
         if self.connected(agent_id):
             return  # came back in time
         try:
-            changes = await self._bridge.service.agent_disconnected(
-                agent_id, grace=timedelta(seconds=self._grace)
-            )
-            await self._bridge.apply(changes)
+            await self._handoff.disconnect(agent_id, grace=timedelta(seconds=self._grace))
         except DomainError:
             log.info("agent %s vanished before their grace period ended", agent_id)
         except Exception:

@@ -7,17 +7,18 @@ from aiohttp import web
 from bot.console import admin_api, api, pages
 from bot.privacy.http import add_privacy_routes
 
-API = "/agent/api"
+# Relative to the sub-app's mount point (/agent).
+API = "/api"
 CONVERSATION = f"{API}/conversations/{{conversation_id}}"
 
 
 def add_console_routes(app: web.Application) -> None:
     router = app.router
-    router.add_get("/agent", pages.console_page)
-    router.add_get("/agent/", pages.console_page)
-    router.add_get("/agent/login", pages.login_page)
-    router.add_static("/agent/static", pages.STATIC_DIR, show_index=False)
-    router.add_get("/agent/ws", api.agent_socket)
+    router.add_get("", pages.console_page)
+    router.add_get("/", pages.console_page)
+    router.add_get("/login", pages.login_page)
+    router.add_static("/static", pages.STATIC_DIR, show_index=False)
+    router.add_get("/ws", api.agent_socket)
 
     router.add_post(f"{API}/login", api.login)
     router.add_post(f"{API}/logout", api.logout)

@@ -15,7 +15,7 @@ from datetime import datetime
 from aiohttp import web
 
 from bot.console.errors import CsrfRejected, Forbidden, NotLoggedIn
-from bot.gateway.keys import AGENT_LOGIN, SETTINGS
+from bot.console.keys import AGENT_LOGIN, SETTINGS
 from bot.handoff.auth import csrf_matches
 from bot.handoff.errors import SessionInvalid
 from bot.handoff.login import AuthenticatedAgent

@@ -42,6 +42,12 @@ def conversation_row(conversation: Conversation, tenant_slug: str) -> dict[str, 
     }
 
 
+def verification_view(conversation: Conversation) -> dict[str, Any]:
+    """How the customer was verified: by the firm's site, or by the assistant with which facts."""
+    facts = conversation.verified_with.split("+") if conversation.verified_with else []
+    return {"by": conversation.verified_by, "facts": facts}
+
+
 def account_card(account: Account | None) -> dict[str, Any] | None:
     if account is None:
         return None

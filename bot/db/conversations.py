@@ -25,7 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from bot.db.errors import DomainError
-from bot.db.models import LANGUAGES, MESSAGE_ROLES, Account, Conversation, Message, Tenant
+from bot.db.models import (
+    LANGUAGES,
+    MESSAGE_ROLES,
+    VERIFIERS,
+    Account,
+    Conversation,
+    Message,
+    Tenant,
+)
 from bot.db.tenants import TenantRef
 from bot.db.types import utcnow
 
@@ -196,6 +204,7 @@ async def start_conversation(
     language: str,
     verified_account_id: int | None = None,
 ) -> Conversation:
+    """A new conversation; `verified_account_id` is a customer the firm's site signed in."""
     if language not in LANGUAGES:
         raise ValueError(f"language must be one of {', '.join(LANGUAGES)}")
     now = utcnow()
@@ -205,6 +214,7 @@ async def start_conversation(
         state="bot",
         language=language,
         verified_account_id=verified_account_id,
+        verified_by=None if verified_account_id is None else "site",
         last_seq=0,
         created_at=now,
         last_activity_at=now,
@@ -472,32 +482,29 @@ async def mark_delivered_to_bot(
 
 
 async def set_verified_account(
-    session: AsyncSession, tenant: TenantRef, conversation_id: str, account_id: int
-) -> None:
-    """Bind the conversation to an account of the same tenant (the composite FK enforces it)."""
-    updated = await session.scalar(
-        update(Conversation)
-        .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
-        .values(verified_account_id=account_id)
-        .returning(Conversation.id)
-    )
-    if updated is None:
-        raise ConversationNotFound()
-
-
-async def record_handoff_request(
     session: AsyncSession,
     tenant: TenantRef,
     conversation_id: str,
+    account_id: int,
     *,
-    reason: str,
-    summary: dict[str, Any] | None,
+    by: str,
+    facts: Sequence[str] = (),
 ) -> None:
-    """Note why and with what summary the assistant asked for a human."""
+    """Bind the conversation to an account of the same tenant (the composite FK enforces it).
+
+    `by` is who verified (VERIFIERS); `facts` the names of what matched
+    (("account_number", "postcode")), never their values.
+    """
+    if by not in VERIFIERS:
+        raise ValueError(f"by must be one of {', '.join(VERIFIERS)}")
     updated = await session.scalar(
         update(Conversation)
         .where(Conversation.tenant_id == tenant.id, Conversation.id == conversation_id)
-        .values(handoff_reason=reason[:HANDOFF_REASON_MAX_CHARS], handoff_summary=summary)
+        .values(
+            verified_account_id=account_id,
+            verified_by=by,
+            verified_with="+".join(facts) or None,
+        )
         .returning(Conversation.id)
     )
     if updated is None:

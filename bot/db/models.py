@@ -227,6 +227,8 @@ __all__ = [
 
 CONVERSATION_STATES = ("bot", "queued", "assigned", "resolved")
 MESSAGE_ROLES = ("customer", "bot", "agent", "system")
+# Who verified the customer: the firm's site (signed identity) or the assistant (verify_form).
+VERIFIERS = ("site", "assistant")
 
 
 class Conversation(Base):
@@ -248,12 +250,20 @@ class Conversation(Base):
         CheckConstraint(_one_of("state", CONVERSATION_STATES), name="state"),
         CheckConstraint(_one_of("language", LANGUAGES), name="language"),
         CheckConstraint("last_seq >= 0", name="last_seq_not_negative"),
+        CheckConstraint(_one_of("verified_by", VERIFIERS), name="verified_by"),
+        CheckConstraint(
+            "(verified_account_id IS NULL) = (verified_by IS NULL)", name="verified_by_with_account"
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
     verified_account_id: Mapped[int | None] = mapped_column(Integer)
+    # How (migration 0005_verification): VERIFIERS, and for the assistant the names of the
+    # facts that matched ("account_number+postcode"), never their values.
+    verified_by: Mapped[str | None] = mapped_column(String(16))
+    verified_with: Mapped[str | None] = mapped_column(String(64))
     language: Mapped[str] = mapped_column(String(5))
     handoff_reason: Mapped[str | None] = mapped_column(String(200))
     handoff_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)

@@ -11,20 +11,19 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import WSCloseCode, web
 
-from bot.console.hub import AgentHub
-from bot.console.routes import add_console_routes
+from bot.console.app import ConsoleDeps, create_console_app
+from bot.console.settings import ConsoleSettings
 from bot.db import Database
-from bot.db.tenants import TenantRef
 from bot.events.bus import InProcessBus
 from bot.events.redis_bus import RedisBus
 from bot.gateway.assets import STATIC_DIR, TEMPLATES_DIR, FileAsset
 from bot.gateway.cors import add_cors_headers
 from bot.gateway.keys import (
-    AGENT_HUB,
     AGENT_LOGIN,
     BACKGROUND,
     BUS,
     CONVERSATION_LIMITER,
+    CUSTOMER_WROTE,
     DATABASE,
     DELIVERY,
     DEMO_TEMPLATE,
@@ -42,6 +41,7 @@ from bot.gateway.keys import (
     START,
     TRANSCRIPT,
     WIDGET_JS,
+    WORKSPACE,
 )
 from bot.gateway.metrics import GatewayMetrics
 from bot.gateway.middlewares import error_middleware, request_log_middleware
@@ -49,9 +49,9 @@ from bot.gateway.rasa_client import RasaClient, RasaServers
 from bot.gateway.rate_limit import RedisSlidingWindowLimiter, SlidingWindowLimiter
 from bot.gateway.routes import add_routes
 from bot.gateway.security_headers import add_security_headers
+from bot.gateway.services.customer_wrote import CustomerWrote
 from bot.gateway.services.delivery import BotDelivery
-from bot.gateway.services.handoff import HandoffBridge
-from bot.gateway.services.replies import HandoffRequest
+from bot.gateway.services.handoff import LiveHandoff
 from bot.gateway.services.idle import IdleSweeper
 from bot.gateway.services.locks import ConversationLocks
 from bot.gateway.services.redis_locks import RedisConversationLocks
@@ -89,10 +89,30 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
     )
     app.on_response_prepare.append(add_security_headers)
     app.on_response_prepare.append(add_cors_headers)
-    app.on_shutdown.append(close_sockets_and_finish_turns)
     add_routes(app)
-    add_console_routes(app)
+    # The console: its own sub-app; it gets the shared pieces at startup, through ConsoleDeps.
+    app.add_subapp("/agent", create_console_app(_console_settings(settings), lambda: _console_deps(app)))
+    app.on_shutdown.append(close_sockets_and_finish_turns)  # after the consoles closed
     return app
+
+
+def _console_settings(settings: Settings) -> ConsoleSettings:
+    return ConsoleSettings(
+        public_origin=settings.public_origin,
+        secure_cookies=settings.secure_cookies,
+        disconnect_grace_seconds=settings.agent_disconnect_grace_seconds,
+    )
+
+
+def _console_deps(app: web.Application) -> ConsoleDeps:
+    return ConsoleDeps(
+        database=app[DATABASE],
+        handoff=app[HANDOFF],
+        workspace=app[WORKSPACE],
+        login=app[AGENT_LOGIN],
+        login_limiter=app[LOGIN_LIMITER],
+        bus=app[BUS],
+    )
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -162,49 +182,46 @@ async def rasa_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def services_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
-    transcript = Transcript(app[DATABASE], app[REDACTOR], app[SOCKETS], app[LOCKS])
+    sessionmaker = app[DATABASE].sessionmaker
+    handoff_settings = HandoffSettings()
+    transcript = Transcript(app[DATABASE], app[REDACTOR], app[SOCKETS], app[LOCKS], app[BUS])
     app[TRANSCRIPT] = transcript
     app[START] = ConversationStart(
         app[DATABASE], app[SOCKETS], app[LOCKS], settings.idle_timeout_seconds
     )
-    delivery = BotDelivery(
-        settings, app[DATABASE], app[RASA], transcript, app[SOCKETS], app[LOCKS], app[METRICS]
+    app[WORKSPACE] = AgentWorkspace(
+        sessionmaker, app[REDACTOR], heartbeat_timeout=handoff_settings.heartbeat_timeout
     )
-    app[DELIVERY] = delivery
-    app[IDLE_SWEEPER] = IdleSweeper(
-        app[DATABASE], app[SOCKETS], settings.idle_timeout_seconds, settings.idle_sweep_seconds
-    )
-    sessionmaker = app[DATABASE].sessionmaker
-    handoff_settings = HandoffSettings()
-    bridge = HandoffBridge(
+    handoff = LiveHandoff(
         app[DATABASE],
         HandoffService(sessionmaker, app[REDACTOR], settings=handoff_settings),
-        AgentWorkspace(sessionmaker, app[REDACTOR]),
+        app[WORKSPACE],
         transcript,
         app[SOCKETS],
-        app[LOCKS],
         app[RASA],
         app[BUS],
         heartbeat_timeout=handoff_settings.heartbeat_timeout,
     )
-    app[HANDOFF] = bridge
-
-    async def on_handoff(
-        tenant: TenantRef, conversation_id: str, request: HandoffRequest, language: str
-    ) -> None:
-        await bridge.start(
-            tenant, conversation_id, reason=request.reason, summary=request.summary, language=language
-        )
-
-    delivery.on_handoff = on_handoff
+    app[HANDOFF] = handoff
+    delivery = BotDelivery(
+        settings,
+        app[DATABASE],
+        app[RASA],
+        transcript,
+        app[SOCKETS],
+        app[LOCKS],
+        app[METRICS],
+        handoff,
+    )
+    app[DELIVERY] = delivery
+    app[CUSTOMER_WROTE] = CustomerWrote(transcript, handoff, delivery, app[SOCKETS])
+    app[IDLE_SWEEPER] = IdleSweeper(
+        app[DATABASE], app[SOCKETS], settings.idle_timeout_seconds, settings.idle_sweep_seconds
+    )
     app[AGENT_LOGIN] = AgentLogin(
         sessionmaker, session_ttl=timedelta(hours=settings.agent_session_hours)
     )
-    app[AGENT_HUB] = AgentHub(
-        bridge, app[AGENT_LOGIN], app[BUS], grace_seconds=settings.agent_disconnect_grace_seconds
-    )
     yield
-    await bridge.close()
     await delivery.close()
 
 
@@ -248,15 +265,10 @@ async def _resume_pending(delivery: BotDelivery, settings: Settings) -> None:
 async def _requeue_silent_agents(app: web.Application) -> None:
     """Chats of agents gone without a clean disconnect (e.g. this gateway restarted while they
     chatted) go back to the queue; the per-connection grace period covers the usual case."""
-    settings = app[SETTINGS]
-    grace = timedelta(seconds=settings.agent_disconnect_grace_seconds)
-    bridge = app[HANDOFF]
+    grace = timedelta(seconds=app[SETTINGS].agent_disconnect_grace_seconds)
     while True:
         try:
-            changes = await bridge.service.requeue_silent_agents(
-                grace=max(grace, bridge.heartbeat_timeout)
-            )
-            await bridge.apply(changes)
+            await app[HANDOFF].requeue_silent_agents(grace=grace)
         except Exception:
             log.exception("looking for chats of silent agents failed")
         await asyncio.sleep(SILENT_AGENT_SWEEP_SECONDS)
@@ -269,10 +281,6 @@ async def close_sockets_and_finish_turns(app: web.Application) -> None:
     gets what it missed from the database; unanswered messages stay stored as
     undelivered and are resent by the next start.
     """
-    if HANDOFF in app:
-        await app[HANDOFF].close()  # no grace-period requeue for consoles closed by the restart
-    if AGENT_HUB in app:
-        await app[AGENT_HUB].close_all()
     sockets = app[SOCKETS].all()
     await asyncio.gather(
         *(

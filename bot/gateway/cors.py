@@ -14,7 +14,7 @@ PREFLIGHT_MAX_AGE_SECONDS = "600"
 
 def origin_allowed(request: web.Request, tenant: TenantContext, origin: str) -> bool:
     # The gateway's own origin serves every tenant's demo page.
-    return origin in tenant.allowed_origins or origin == request.app[SETTINGS].public_origin
+    return origin in tenant.allowed_origins or origin == request.config_dict[SETTINGS].public_origin
 
 
 def require_allowed_origin(request: web.Request, tenant: TenantContext, *, required: bool) -> None:

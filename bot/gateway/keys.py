@@ -7,7 +7,6 @@ import asyncio
 import aiohttp
 from aiohttp import web
 
-from bot.console.hub import AgentHub
 from bot.db import Database
 from bot.events.bus import EventBus
 from bot.gateway.assets import FileAsset
@@ -15,7 +14,8 @@ from bot.gateway.metrics import GatewayMetrics
 from bot.gateway.rasa_client import RasaServers
 from bot.gateway.rate_limit import RateLimiter
 from bot.gateway.services.delivery import BotDelivery
-from bot.gateway.services.handoff import HandoffBridge
+from bot.gateway.services.customer_wrote import CustomerWrote
+from bot.gateway.services.handoff import LiveHandoff
 from bot.gateway.services.idle import IdleSweeper
 from bot.gateway.services.locks import TurnLocks
 from bot.gateway.services.start import ConversationStart
@@ -23,6 +23,7 @@ from bot.gateway.services.transcript import TextRedactor, Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
 from bot.handoff.login import AgentLogin
+from bot.handoff.workspace import AgentWorkspace
 
 # Built by create_app
 SETTINGS = web.AppKey("settings", Settings)
@@ -45,9 +46,10 @@ TRANSCRIPT = web.AppKey("transcript", Transcript)
 START = web.AppKey("start", ConversationStart)
 DELIVERY = web.AppKey("delivery", BotDelivery)
 IDLE_SWEEPER = web.AppKey("idle_sweeper", IdleSweeper)
-HANDOFF = web.AppKey("handoff", HandoffBridge)
+HANDOFF = web.AppKey("handoff", LiveHandoff)
+CUSTOMER_WROTE = web.AppKey("customer_wrote", CustomerWrote)
+WORKSPACE = web.AppKey("workspace", AgentWorkspace)
 AGENT_LOGIN = web.AppKey("agent_login", AgentLogin)
-AGENT_HUB = web.AppKey("agent_hub", AgentHub)
 BACKGROUND = web.AppKey("background", list[asyncio.Task[None]])
 
 # Per request: the Origin that passed the tenant's allow-list (gets CORS headers).

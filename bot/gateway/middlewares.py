@@ -64,15 +64,15 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             route_of(request),
             request.match_info.get("slug", "-"),
         )
-        request.app[METRICS].errors.labels(error.code).inc()
+        request.config_dict[METRICS].errors.labels(error.code).inc()
         return error_response(error.code, error.message, error.status)
     except web.HTTPException as error:
         if error.status < 400:
             raise
         code = _HTTP_CODES.get(error.status, f"http_{error.status}")
-        request.app[METRICS].errors.labels(code).inc()
+        request.config_dict[METRICS].errors.labels(code).inc()
         return error_response(code, error.reason, error.status)
     except Exception:
         error_log.exception("unexpected error on %s %s", request.method, route_of(request))
-        request.app[METRICS].errors.labels(GatewayError.code).inc()
+        request.config_dict[METRICS].errors.labels(GatewayError.code).inc()
         return error_response(GatewayError.code, GatewayError.default_message, GatewayError.status)

@@ -34,6 +34,6 @@ async def add_security_headers(request: web.Request, response: web.StreamRespons
     headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     if response.content_type == "text/html":
         headers["Content-Security-Policy"] = content_security_policy(
-            request.app[SETTINGS].public_url
+            request.config_dict[SETTINGS].public_url
         )
         headers["X-Frame-Options"] = "DENY"

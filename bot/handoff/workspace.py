@@ -8,12 +8,12 @@ the customer's.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import notes as note_store
-from bot.db.agents import AgentScope
+from bot.db.agents import AgentLoad, AgentScope
 from bot.db.assignments import (
     ScopedConversation,
     chats_of_agent,
@@ -25,9 +25,11 @@ from bot.db.canned import canned_responses_for_agent
 from bot.db.conversations import add_message, messages_after
 from bot.db.models import CannedResponse, Conversation, Message
 from bot.db.notes import NoteView
+from bot.db.tenants import TenantRef
 from bot.db.types import utcnow
 from bot.handoff.errors import InvalidHandoffInput, NotPermitted
 from bot.handoff.results import TextRedactor
+from bot.handoff.routing import DEFAULT_HEARTBEAT_TIMEOUT, is_available, tenant_agents
 
 AGENT_MESSAGE_MAX_CHARS = 2000  # the widget's limit for customers, too
 
@@ -39,10 +41,12 @@ class AgentWorkspace:
         redactor: TextRedactor,
         *,
         clock: Callable[[], datetime] = utcnow,
+        heartbeat_timeout: timedelta = DEFAULT_HEARTBEAT_TIMEOUT,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._redactor = redactor
         self._clock = clock
+        self._heartbeat_timeout = heartbeat_timeout  # an 'online' agent silent longer is gone
 
     async def queue(self, scope: AgentScope) -> list[Conversation]:
         """Waiting chats of the agent's tenants, longest waiting first."""
@@ -66,6 +70,13 @@ class AgentWorkspace:
 
     async def send_message(self, scope: AgentScope, conversation_id: str, text: str) -> Message:
         """Post the agent's message to the customer; only in a chat the agent owns right now."""
+        _, message = await self.post_message(scope, conversation_id, text)
+        return message
+
+    async def post_message(
+        self, scope: AgentScope, conversation_id: str, text: str
+    ) -> tuple[TenantRef, Message]:
+        """send_message, also naming the chat's tenant (read in the same transaction)."""
         text = _validated_text(text, "message", AGENT_MESSAGE_MAX_CHARS)
         redacted = self._redactor.redact(text).text
         async with self._sessionmaker.begin() as session:
@@ -75,7 +86,7 @@ class AgentWorkspace:
             )
             if not owned:
                 raise NotPermitted("write in a chat that is not assigned to you")
-            return await add_message(
+            message = await add_message(
                 session,
                 scoped.tenant,
                 scoped.conversation.id,
@@ -83,6 +94,25 @@ class AgentWorkspace:
                 text=redacted,
                 agent_name=scope.display_name,
             )
+            return scoped.tenant, message
+
+    async def transfer_targets(self, scope: AgentScope, conversation_id: str) -> list[AgentLoad]:
+        """Other agents of the chat's tenant available now who speak its language."""
+        async with self._sessionmaker() as session:
+            scoped = await conversation_for_agent(session, scope, conversation_id)
+            agents = await tenant_agents(session, scoped.tenant.id)
+        now = self._clock()
+        return [
+            agent
+            for agent in agents
+            if agent.agent_id != scope.agent_id
+            and is_available(
+                agent,
+                language=scoped.conversation.language,
+                now=now,
+                heartbeat_timeout=self._heartbeat_timeout,
+            )
+        ]
 
     async def add_note(self, scope: AgentScope, conversation_id: str, text: str) -> NoteView:
         """An internal note for agents (never shown to the customer)."""

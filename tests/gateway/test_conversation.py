@@ -256,6 +256,7 @@ async def test_handoff_from_the_assistant_is_noted_on_the_conversation_as_a_syst
     await widget.say("Talk to a person", new_client_id(), payload="/request_human")
     await widget.next_of("message", role="bot")
     note = await widget.next_of("message", role="system")
+    await widget.next_of("message", role="system")  # the handoff's outcome (queue or ticket)
 
     assert "person" in note["text"]
     async with database.sessionmaker() as session:

@@ -156,7 +156,7 @@ async def test_a_conversation_cannot_be_verified_as_another_tenants_account(
         )
     with pytest.raises(IntegrityError):
         async with database.sessionmaker.begin() as session:
-            await store.set_verified_account(session, nordlys, conversation_id, foreign_account)
+            await store.set_verified_account(session, nordlys, conversation_id, foreign_account, by="site")
 
 
 async def test_undelivered_customer_messages_come_oldest_first_until_marked(

@@ -102,6 +102,10 @@
       item.classList.toggle("active", item.querySelector(".open").dataset.id === id));
   };
 
+  const FACT_NAMES = { account_number: "account number", postcode: "postcode", email: "e-mail" };
+  const verifiedHow = (v) => (!v ? "–" : v.by === "site" ? "Signed in on the firm's site"
+    : `By the assistant (${v.facts.map((f) => FACT_NAMES[f] || f).join(" + ")})`);
+
   const renderChat = (context) => {
     const c = context.conversation;
     $("empty").hidden = true;
@@ -120,10 +124,13 @@
     $("summary").textContent = c.summary && c.summary.text ? c.summary.text : "";
     const account = context.account;
     $("account").replaceChildren(...(account
-      ? Object.entries({ Name: account.name, Account: account.account_number, Plan: account.plan, Status: account.status,
-          "Amount due": account.amount_due, "E-mail": account.email, Phone: account.phone })
+      ? Object.entries({ Verified: verifiedHow(context.verification), Name: account.name, Account: account.account_number,
+          Plan: account.plan, Status: account.status, "Amount due": account.amount_due, "E-mail": account.email, Phone: account.phone })
           .flatMap(([k, v]) => [el("dt", {}, k), el("dd", {}, v || "–")])
-      : [el("dd", { class: "muted" }, "Not signed in (not verified).")]));
+      : [el("dd", { class: "muted" }, "Not verified yet.")]));
+    $("told").replaceChildren(...(context.told.length
+      ? context.told.map((f) => el("li", {}, f.fact === "amount_due" ? `Amount due: ${f.value}` : `${f.reference} is ${f.status}`))
+      : [el("li", { class: "muted" }, "Nothing from the records yet.")]));
     $("tickets").replaceChildren(...(context.tickets.length
       ? context.tickets.map((t) => el("li", {}, el("strong", {}, t.reference), ` ${t.subject} · ${t.status}`))
       : [el("li", { class: "muted" }, "No tickets.")]));

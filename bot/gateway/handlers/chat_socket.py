@@ -14,7 +14,6 @@ from bot.gateway import protocol
 from bot.gateway.cors import require_allowed_origin
 from bot.gateway.errors import (
     BadJson,
-    ConversationNotFound,
     GatewayError,
     HelloRequired,
     NotAllowedNow,
@@ -22,6 +21,7 @@ from bot.gateway.errors import (
 )
 from bot.gateway.keys import (
     CONVERSATION_LIMITER,
+    CUSTOMER_WROTE,
     DATABASE,
     DELIVERY,
     HANDOFF,
@@ -30,7 +30,6 @@ from bot.gateway.keys import (
     SETTINGS,
     SOCKETS,
     START,
-    TRANSCRIPT,
 )
 from bot.gateway.protocol import (
     ClientFrame,
@@ -144,29 +143,4 @@ class FrameHandler:
         allowed = await per_ip.allow(socket.remote) and await per_conversation.allow(conversation_id)
         if not allowed:
             raise RateLimited(client_id=frame.client_id)
-        tenant = socket.tenant.ref
-        try:
-            stored = await self._app[TRANSCRIPT].store_customer_message(
-                socket, tenant, conversation_id, frame
-            )
-        except ConversationNotFound:
-            self._app[SOCKETS].release(socket)  # its next message gets hello_required
-            raise
-        if stored.duplicate:
-            return
-        language = socket.language or socket.tenant.language
-        payload = frame.payload if stored.payload_accepted else None
-        if await self._app[HANDOFF].customer_message(
-            tenant, conversation_id, stored.seq, payload, language, state=stored.state
-        ):
-            return  # for the human agent (or a rating / a left message), not for Rasa
-        self._app[DELIVERY].submit(
-            tenant,
-            conversation_id,
-            stored.seq,
-            frame.client_id,
-            socket.language or socket.tenant.language,
-            # Rasa gets the original text (only the stored copy is redacted).
-            text=frame.text,
-            payload=payload,
-        )
+        await self._app[CUSTOMER_WROTE](socket, conversation_id, frame)

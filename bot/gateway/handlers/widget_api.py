@@ -22,7 +22,7 @@ async def widget_config(request: web.Request) -> web.Response:
 async def conversation_history(request: web.Request) -> web.Response:
     """GET .../conversations/{conversation_id}/messages?after=SEQ: stored messages after SEQ.
 
-    A signed-in (verified) conversation is only shown with the same identity in
+    A conversation the firm's site signed in is only shown with the same identity in
     the X-User-Id / X-User-Hash headers; otherwise it is "not found".
     """
     tenant = await _tenant_for(request)
@@ -33,7 +33,7 @@ async def conversation_history(request: web.Request) -> web.Response:
         )
         if conversation is None:
             raise ConversationNotFound("No such conversation.")
-        if conversation.verified_account_id is not None:
+        if conversation.verified_by == "site":
             identity = await check_identity(
                 session,
                 tenant,

@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Coroutine
 from datetime import timedelta
 from typing import Any
 
@@ -37,7 +37,8 @@ from bot.gateway.rasa_client import BotReply, RasaServers, RasaUnavailable, Rasa
 from bot.gateway.services import texts
 from bot.gateway.services.language import follow_customer_language
 from bot.gateway.services.locks import TurnLocks
-from bot.gateway.services.replies import HandoffRequest, interpret_replies
+from bot.gateway.services.handoff import LiveHandoff
+from bot.gateway.services.replies import interpret_replies
 from bot.gateway.services.transcript import Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
@@ -66,8 +67,10 @@ class BotDelivery:
         sockets: SocketRegistry,
         locks: TurnLocks,
         metrics: GatewayMetrics,
+        handoff: LiveHandoff,
     ) -> None:
         self._settings = settings
+        self._handoff = handoff  # where a turn that asked for a person goes
         self._db = database
         self._rasa = rasa
         self._transcript = transcript
@@ -83,8 +86,6 @@ class BotDelivery:
         self._in_flight: set[asyncio.Task[Any]] = set()  # drains and their watchers
         self._retries: dict[str, asyncio.Task[None]] = {}
         self._closing = False
-        # Set by the app: the assistant asked for a person (args: tenant, conversation, request, language).
-        self.on_handoff: Callable[[TenantRef, str, HandoffRequest, str], Awaitable[None]] | None = None
         self._handed_off: set[str] = set()  # conversations whose turn just ended in a handoff
 
     def submit(
@@ -226,12 +227,18 @@ class BotDelivery:
             return False
         turn = interpret_replies(replies, language)
         await self._transcript.store_bot_turn(tenant, conversation_id, message.seq, turn)
-        if turn.handoff is not None and self.on_handoff is not None:
+        if turn.handoff is not None:
             self._handed_off.add(conversation_id)
             try:
-                await self.on_handoff(tenant, conversation_id, turn.handoff, language)
+                await self._handoff.start(
+                    tenant,
+                    conversation_id,
+                    reason=turn.handoff.reason,
+                    summary=turn.handoff.summary,
+                    language=language,
+                )
             except Exception:
-                # The handoff request is stored on the conversation; the customer still got the bot's words.
+                # The customer still got the bot's words; the request is in the gateway's log.
                 log.exception("starting the handoff of tenant %s failed", tenant.slug)
         self._metrics.turn_latency.observe(time.perf_counter() - started)
         self._metrics.turns.labels("answered").inc()

@@ -1,22 +1,21 @@
-"""The live human handoff inside the gateway: between the customer's widget, the agents'
-consoles (through the event bus) and the handoff use cases (bot.handoff).
+"""The live human handoff: one door for every move between the customer's widget, the
+agents' consoles (through the event bus) and the handoff use cases (bot.handoff).
 
-- start(): the assistant (or the gateway, when Rasa is down) asked for a person.
-- customer_message(): decides whether a stored customer message is the bot's to
-  answer, or an agent's (then it only goes to the consoles), or a rating / a
-  "leave a message" choice.
-- agent_message() / agent_typing(): the agent's side, to the customer's tabs.
-- apply(): tells the customer and the consoles what an ownership change means
-  (joined, back in the queue, rate us, back with the bot...) and resumes Rasa's
-  paused tracker when the bot takes over again.
+One method per move, each running its use case and applying the result itself
+(telling the customer, the consoles, resuming Rasa's paused tracker):
 
-Every message shown to the customer is stored in the transcript first (so a tab
-that reconnects replays it); live-only frames (queue position, typing) are not.
+- customer side: start() (the assistant, or the gateway when Rasa is down, asked for a
+  person), customer_message() (a stored message: the bot's, an agent's, a rating, a
+  "leave a message" choice), customer_typing();
+- agent side: claim(), transfer(), resolve(), hand_back(), set_presence(), heartbeat(),
+  disconnect(), requeue_silent_agents(), agent_message(), agent_typing().
+
+Every message shown to the customer is stored through the Transcript first (so a
+tab that reconnects replays it); live-only frames (queue position, typing) are not.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from collections.abc import Iterable
@@ -33,11 +32,10 @@ from bot.events.bus import EventBus, agent_topic, tenant_topic
 from bot.gateway import protocol
 from bot.gateway.rasa_client import RasaServers, RasaUnavailable
 from bot.gateway.services import texts
-from bot.gateway.services.locks import TurnLocks
 from bot.gateway.services.replies import interpret_replies
 from bot.gateway.services.transcript import Transcript
 from bot.gateway.sockets import SocketRegistry
-from bot.handoff.results import HandoffOutcome, OwnershipChange, QueueStatus
+from bot.handoff.results import HandoffOutcome, Outcome, OwnershipChange, QueueStatus
 from bot.handoff.services import HandoffService
 from bot.handoff.workspace import AgentWorkspace
 
@@ -47,7 +45,7 @@ GATEWAY_HANDOFF_REASON = "assistant_unavailable"
 WELCOME_BACK_RESPONSE = "utter_greet"
 
 
-class HandoffBridge:
+class LiveHandoff:
     def __init__(
         self,
         database: Database,
@@ -55,7 +53,6 @@ class HandoffBridge:
         workspace: AgentWorkspace,
         transcript: Transcript,
         sockets: SocketRegistry,
-        locks: TurnLocks,
         rasa: RasaServers,
         bus: EventBus,
         *,
@@ -63,16 +60,12 @@ class HandoffBridge:
     ) -> None:
         self._db = database
         self.heartbeat_timeout = heartbeat_timeout  # an 'online' agent silent longer is gone
-        self.service = service
-        self.workspace = workspace
+        self._service = service
+        self._workspace = workspace
         self._transcript = transcript
         self._sockets = sockets
-        self._locks = locks
         self._rasa = rasa
         self._bus = bus
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._closing = False
-        transcript.on_stored = self.message_stored
 
     # --- the customer's side ------------------------------------------------------------
 
@@ -87,7 +80,8 @@ class HandoffBridge:
     ) -> HandoffOutcome:
         """Queue the chat (or assign it, or turn it into a ticket) and tell the customer."""
         await self._forget_backlog(tenant, conversation_id)
-        outcome = await self.service.start_handoff(
+        # Redacted here, once (the summary quotes the customer); stored by the use case.
+        outcome = await self._service.start_handoff(
             tenant, conversation_id, reason=reason, summary=self._transcript.redact_values(summary)
         )
         if outcome.kind == "left_message":
@@ -129,7 +123,7 @@ class HandoffBridge:
         rating = texts.rating_of(payload)
         if rating is not None and state == "resolved":
             await self._mark_answered(tenant, conversation_id, seq)
-            await self.service.rate(tenant, conversation_id, rating)
+            await self._service.rate(tenant, conversation_id, rating)
             await self._transcript.store_system_message(
                 tenant, conversation_id, texts.handoff_text("rated", language)
             )
@@ -140,7 +134,7 @@ class HandoffBridge:
             return True
         if payload == texts.LEAVE_MESSAGE_PAYLOAD and state == "queued":
             await self._mark_answered(tenant, conversation_id, seq)
-            outcome = await self.service.leave_message(tenant, conversation_id)
+            outcome = await self._service.leave_message(tenant, conversation_id)
             await self._transcript.store_system_message(
                 tenant,
                 conversation_id,
@@ -156,7 +150,7 @@ class HandoffBridge:
             return True
         if state == "resolved":
             # Writing again after the chat was closed: the bot takes it from here.
-            change = await self.service.customer_returned(tenant, conversation_id)
+            change = await self._service.customer_returned(tenant, conversation_id)
             await self._resume_rasa(conversation_id)
             await self._publish_ownership(change)
             return False
@@ -179,37 +173,56 @@ class HandoffBridge:
             {"type": "typing", "conversation_id": conversation_id, "role": "customer", "on": on},
         )
 
-    async def message_stored(self, tenant: TenantRef, message: Message) -> None:
-        """Every transcript message (customer, bot, agent, system) goes to the tenant's consoles."""
-        await self._bus.publish(
-            tenant_topic(tenant.id),
-            {
-                "type": "message",
-                "conversation_id": message.conversation_id,
-                "message": protocol.message(message),
-            },
-        )
-
     # --- the agent's side -----------------------------------------------------------------
 
     async def agent_message(self, scope: AgentScope, conversation_id: str, text: str) -> Message:
         """Store the agent's message (only in their own chat) and show it in the customer's tabs."""
-        async with self._locks.transcript(conversation_id):
-            message = await self.workspace.send_message(scope, conversation_id, text)
-            await self._sockets.broadcast(conversation_id, protocol.typing(False, "agent"))
-            await self._sockets.broadcast(conversation_id, protocol.message(message))
-        scoped = await self.workspace.conversation(scope, conversation_id)
-        await self.message_stored(scoped.tenant, message)
-        return message
+        return await self._transcript.store_agent_message(
+            conversation_id, lambda: self._workspace.post_message(scope, conversation_id, text)
+        )
 
     async def agent_typing(self, scope: AgentScope, conversation_id: str, on: bool) -> bool:
         """Typing indicator to the customer, only from the chat's owner; False otherwise."""
-        scoped = await self.workspace.conversation(scope, conversation_id)
+        scoped = await self._workspace.conversation(scope, conversation_id)
         conversation = scoped.conversation
         if conversation.state != "assigned" or conversation.assigned_agent_id != scope.agent_id:
             return False
         await self._sockets.broadcast(conversation_id, protocol.typing(on, "agent"))
         return True
+
+    async def claim(self, scope: AgentScope, conversation_id: str) -> OwnershipChange:
+        change = await self._service.claim(scope, conversation_id)
+        await self.apply([change])
+        return change
+
+    async def transfer(self, scope: AgentScope, conversation_id: str, to_agent_id: int) -> Outcome:
+        return await self._applied(await self._service.transfer(scope, conversation_id, to_agent_id))
+
+    async def resolve(self, scope: AgentScope, conversation_id: str) -> Outcome:
+        return await self._applied(await self._service.resolve(scope, conversation_id))
+
+    async def hand_back(self, scope: AgentScope, conversation_id: str) -> Outcome:
+        return await self._applied(await self._service.hand_back_to_bot(scope, conversation_id))
+
+    async def set_presence(self, scope: AgentScope, presence: str) -> None:
+        """online / away / offline; going offline puts the agent's chats back in the queue."""
+        await self.apply(await self._service.set_presence(scope, presence))
+
+    async def heartbeat(self, scope: AgentScope) -> None:
+        await self._service.heartbeat(scope)
+
+    async def disconnect(self, agent_id: int, *, grace: timedelta) -> None:
+        """The agent's last console closed and stayed away for `grace`: their chats go back."""
+        await self.apply(await self._service.agent_disconnected(agent_id, grace=grace))
+
+    async def requeue_silent_agents(self, *, grace: timedelta) -> None:
+        """Chats of agents gone without a clean disconnect go back to the queue."""
+        changes = await self._service.requeue_silent_agents(grace=max(grace, self.heartbeat_timeout))
+        await self.apply(changes)
+
+    async def _applied(self, outcome: Outcome) -> Outcome:
+        await self.apply([outcome.change, *outcome.dispatched])
+        return outcome
 
     # --- ownership changes -----------------------------------------------------------------
 
@@ -234,25 +247,9 @@ class HandoffBridge:
         for conversation_id in waiting:
             if not self._sockets.might_show(conversation_id):
                 continue
-            status = await self.service.queue_status(tenant, conversation_id)
+            status = await self._service.queue_status(tenant, conversation_id)
             if status is not None:
                 await self._sockets.broadcast(conversation_id, queue_frame(status))
-
-    def spawn(self, coroutine: Any) -> None:
-        """Run in the background (e.g. a grace period), keeping a reference until done.
-        Nothing new starts once the gateway shuts down (the database is going away)."""
-        if self._closing:
-            coroutine.close()
-            return
-        task = asyncio.create_task(coroutine)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-
-    async def close(self) -> None:
-        self._closing = True
-        for task in list(self._tasks):
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     async def _tell_customer(self, change: OwnershipChange, language: str | None) -> None:
         tenant, conversation_id = change.tenant, change.conversation_id
@@ -299,25 +296,9 @@ class HandoffBridge:
             log.warning("the bot could not greet back on tenant %s: %s", tenant.slug, error)
             return
         turn = interpret_replies(replies, language)
-        for entry in turn.messages:
-            if entry.role == "bot":
-                await self._store_bot_message(tenant, conversation_id, entry.text, entry.buttons)
-
-    async def _store_bot_message(
-        self, tenant: TenantRef, conversation_id: str, text: str, buttons: Iterable[dict[str, str]]
-    ) -> None:
-        async with self._locks.transcript(conversation_id):
-            async with self._db.sessionmaker.begin() as session:
-                message = await store.add_message(
-                    session,
-                    tenant,
-                    conversation_id,
-                    role="bot",
-                    text=self._transcript.redact(text),
-                    buttons=list(buttons),
-                )
-            await self._sockets.broadcast(conversation_id, protocol.message(message))
-        await self.message_stored(tenant, message)
+        greeting = [entry for entry in turn.messages if entry.role == "bot"]
+        if greeting:
+            await self._transcript.store_messages(tenant, conversation_id, greeting)
 
     async def _resume_rasa(self, conversation_id: str) -> None:
         """Un-pause the assistant's tracker; if Rasa is down the next turn still reaches it

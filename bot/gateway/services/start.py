@@ -104,7 +104,7 @@ class ConversationStart:
                 protocol.welcome(
                     conversation.id,
                     resumed=opening.resumed,
-                    verified=conversation.verified_account_id is not None,
+                    verified=conversation.verified_by == "site",
                     last_seq=opening.last_seq,
                 )
             )
@@ -128,17 +128,18 @@ class ConversationStart:
                     await store.end_conversation(session, tenant.ref, conversation.id, at=now)
                 ended_previous = True
                 conversation = None
-            elif conversation.verified_account_id not in (None, identity.account_id):
-                # Someone else's signed-in conversation (e.g. a shared computer): as if unknown.
+            elif not _may_resume(conversation, identity.account_id):
+                # Someone else's verified conversation (e.g. a shared computer): as if unknown.
                 notices.append(ConversationNotFound())
                 conversation = None
 
         if conversation is not None:
-            if identity.account_id is not None and conversation.verified_account_id is None:
+            if identity.account_id is not None and conversation.verified_by != "site":
                 await store.set_verified_account(
-                    session, tenant.ref, conversation.id, identity.account_id
+                    session, tenant.ref, conversation.id, identity.account_id, by="site"
                 )
                 conversation.verified_account_id = identity.account_id
+                conversation.verified_by, conversation.verified_with = "site", None
             replay = await store.messages_after(
                 session, tenant.ref, conversation.id, hello.last_seq
             )
@@ -161,3 +162,17 @@ class ConversationStart:
             return True
         idle = conversation.last_activity_at < now - self._idle
         return idle and conversation.state in ENDABLE_WHEN_IDLE
+
+
+def _may_resume(conversation: Conversation, signed_in_account_id: int | None) -> bool:
+    """Whether this browser may resume `conversation`.
+
+    A conversation the firm's site signed in needs the same signed-in customer. One
+    the assistant verified belongs to the browser that holds its id, unless the site
+    now signs in a different customer.
+    """
+    if conversation.verified_account_id is None:
+        return True
+    if conversation.verified_by == "site" or signed_in_account_id is not None:
+        return signed_in_account_id == conversation.verified_account_id
+    return True

@@ -1,8 +1,13 @@
-"""The conversation log: stores messages redacted and sends them to every open tab, in seq order."""
+"""The conversation log: stores messages redacted and shows them to every open tab, in seq
+order, and to the tenant's agent consoles (through the event bus).
+
+Every stored message goes through here, whoever wrote it (customer, bot, agent,
+system); each method returns what it stored.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -10,6 +15,7 @@ from bot.db import Database
 from bot.db import conversations as store
 from bot.db.models import Message
 from bot.db.tenants import TenantRef
+from bot.events.bus import EventBus, tenant_topic
 from bot.gateway import protocol
 from bot.gateway.errors import ConversationNotFound
 from bot.gateway.protocol import CustomerText
@@ -54,18 +60,25 @@ class Transcript:
         redactor: TextRedactor,
         sockets: SocketRegistry,
         locks: TurnLocks,
+        bus: EventBus,
     ) -> None:
         self._db = database
         self._redactor = redactor
         self._sockets = sockets
         self._locks = locks
-        # Told about every stored message after the tabs got it (the agent consoles listen).
-        self.on_stored: Callable[[TenantRef, Message], Awaitable[None]] | None = None
+        self._bus = bus
 
-    async def _stored(self, tenant: TenantRef, messages: Sequence[Message]) -> None:
-        if self.on_stored is not None:
-            for message in messages:
-                await self.on_stored(tenant, message)
+    async def _to_consoles(self, tenant: TenantRef, messages: Iterable[Message]) -> None:
+        """After the tabs got them: the tenant's agent consoles see every stored message."""
+        for message in messages:
+            await self._bus.publish(
+                tenant_topic(tenant.id),
+                {
+                    "type": "message",
+                    "conversation_id": message.conversation_id,
+                    "message": protocol.message(message),
+                },
+            )
 
     def redact(self, text: str) -> str:
         return self._redactor.redact(text).text if text else text
@@ -85,30 +98,37 @@ class Transcript:
             if message is not None:
                 await self._sockets.broadcast(conversation_id, protocol.message(message))
         if message is not None:
-            await self._stored(tenant, [message])
+            await self._to_consoles(tenant, [message])
         return stored
 
     async def store_bot_turn(
         self, tenant: TenantRef, conversation_id: str, answered_seq: int, turn: BotTurn
     ) -> list[Message]:
-        """In one transaction: the replies, the customer message marked answered, any handoff."""
+        """In one transaction: the replies and the customer message marked answered.
+
+        A handoff in the turn is not stored here: the handoff use case records it.
+        """
         async with self._locks.transcript(conversation_id):
             async with self._db.sessionmaker.begin() as session:
                 # All replies in one go: one UPDATE numbers them, one flush inserts them.
                 drafts = [self._draft(entry) for entry in turn.messages]
                 stored = await store.add_messages(session, tenant, conversation_id, drafts)
                 await store.mark_delivered_to_bot(session, tenant, conversation_id, answered_seq)
-                if turn.handoff is not None:
-                    await store.record_handoff_request(
-                        session,
-                        tenant,
-                        conversation_id,
-                        reason=turn.handoff.reason,
-                        summary=self.redact_values(turn.handoff.summary),
-                    )
-            for message in stored:
-                await self._sockets.broadcast(conversation_id, protocol.message(message))
-        await self._stored(tenant, stored)
+            await self._show(conversation_id, stored)
+        await self._to_consoles(tenant, stored)
+        return stored
+
+    async def store_messages(
+        self, tenant: TenantRef, conversation_id: str, entries: Sequence[NewMessage]
+    ) -> list[Message]:
+        """Bot or system messages outside a customer's turn (a notice, the bot greeting again)."""
+        async with self._locks.transcript(conversation_id):
+            async with self._db.sessionmaker.begin() as session:
+                stored = await store.add_messages(
+                    session, tenant, conversation_id, [self._draft(entry) for entry in entries]
+                )
+            await self._show(conversation_id, stored)
+        await self._to_consoles(tenant, stored)
         return stored
 
     async def store_system_message(
@@ -118,17 +138,28 @@ class Transcript:
         text: str,
         buttons: Sequence[dict[str, str]] = (),
     ) -> Message:
-        async with self._locks.transcript(conversation_id):
-            async with self._db.sessionmaker.begin() as session:
-                [message] = await store.add_messages(
-                    session,
-                    tenant,
-                    conversation_id,
-                    [self._draft(NewMessage("system", text, tuple(buttons)))],
-                )
-            await self._sockets.broadcast(conversation_id, protocol.message(message))
-        await self._stored(tenant, [message])
+        [message] = await self.store_messages(
+            tenant, conversation_id, [NewMessage("system", text, tuple(buttons))]
+        )
         return message
+
+    async def store_agent_message(
+        self,
+        conversation_id: str,
+        write: Callable[[], Awaitable[tuple[TenantRef, Message]]],
+    ) -> Message:
+        """The agent's message: `write` stores it (the workspace checks the agent owns the
+        chat and redacts in the same transaction); shown like every other message."""
+        async with self._locks.transcript(conversation_id):
+            tenant, message = await write()
+            await self._sockets.broadcast(conversation_id, protocol.typing(False, "agent"))
+            await self._show(conversation_id, [message])
+        await self._to_consoles(tenant, [message])
+        return message
+
+    async def _show(self, conversation_id: str, messages: Iterable[Message]) -> None:
+        for message in messages:
+            await self._sockets.broadcast(conversation_id, protocol.message(message))
 
     async def _insert_customer_message(
         self, tenant: TenantRef, conversation_id: str, frame: CustomerText

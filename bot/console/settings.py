@@ -1,0 +1,12 @@
+"""The console's own settings, taken from the gateway's at composition."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ConsoleSettings:
+    public_origin: str  # the WebSocket handshake must come from a page of this origin
+    secure_cookies: bool  # the session cookie only over HTTPS
+    disconnect_grace_seconds: float  # an agent whose last console closed keeps their chats this long
