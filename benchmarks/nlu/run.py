@@ -232,7 +232,8 @@ def run_norsid(pipeline, settings, run: Dict[str, Any], workdir: Path, save) -> 
     runs = worker("folds", str(config), str(folds_file), str(workdir / "norsid_cv"))["folds"]
     for grouped in variants:
         key = "cv_grouped" if grouped else "cv"
-        mine = [run for run in runs if run["name"].startswith(key + "_")]
+        names = {spec["name"] for spec in specs[grouped]}
+        mine = [run for run in runs if run["name"] in names]
         block[key] = norsid.cv_result(utterances, grouped, specs[grouped], mine)
         print(f"[{time.strftime('%H:%M:%S')}] norsid {key}: {json.dumps(block[key])}", flush=True)
     save()
