@@ -107,15 +107,15 @@ COMMANDS: dict[str, Command] = {
     "run": Command("start Rasa, the action server and the gateway", delegate="bot.stack.run:main"),
     "chat": Command("chat with the running assistant from the terminal", delegate="bot.stack.chat:main"),
     "gateway": Command("serve the website chat gateway alone (settings from the environment)", delegate="bot.gateway.__main__:main"),
-    # Human handoff administration (bot/handoff/admin_cli.py).
-    "create-tenant": Command("add a client firm (prints its identity secret once)", delegate="bot.handoff.admin_cli:create_tenant"),
-    "rotate-identity-secret": Command("give a tenant a new identity secret (printed once)", delegate="bot.handoff.admin_cli:rotate_identity_secret"),
-    "create-agent": Command("add a human agent (password asked for or from --password-env)", delegate="bot.handoff.admin_cli:create_agent"),
-    "set-agent-tenants": Command("replace the tenants an agent serves", delegate="bot.handoff.admin_cli:set_agent_tenants"),
-    "set-agent-languages": Command("replace the languages an agent chats in", delegate="bot.handoff.admin_cli:set_agent_languages"),
-    "reset-password": Command("set an agent's password and end their sessions", delegate="bot.handoff.admin_cli:reset_password"),
-    "canned": Command("add, list or remove a tenant's canned responses", delegate="bot.handoff.admin_cli:canned"),
-    "faq": Command("set or list a tenant's FAQ answers", delegate="bot.handoff.admin_cli:faq"),
+    # Human handoff administration (bot/admin/cli.py).
+    "create-tenant": Command("add a client firm (prints its identity secret once)", delegate="bot.admin.cli:create_tenant"),
+    "rotate-identity-secret": Command("give a tenant a new identity secret (printed once)", delegate="bot.admin.cli:rotate_identity_secret"),
+    "create-agent": Command("add a human agent (password asked for or from --password-env)", delegate="bot.admin.cli:create_agent"),
+    "set-agent-tenants": Command("replace the tenants an agent serves", delegate="bot.admin.cli:set_agent_tenants"),
+    "set-agent-languages": Command("replace the languages an agent chats in", delegate="bot.admin.cli:set_agent_languages"),
+    "reset-password": Command("set an agent's password and end their sessions", delegate="bot.admin.cli:reset_password"),
+    "canned": Command("add, list or remove a tenant's canned responses", delegate="bot.admin.cli:canned"),
+    "faq": Command("set or list a tenant's FAQ answers", delegate="bot.admin.cli:faq"),
 }
 
 

@@ -7,11 +7,11 @@ gateway escalating while Rasa is down) or else the assistant, through delivery.
 
 from __future__ import annotations
 
-from bot.gateway.errors import ConversationNotFound
+from bot.gateway.errors import NoSuchConversation
 from bot.gateway.protocol import CustomerText
-from bot.gateway.services.delivery import BotDelivery
-from bot.gateway.services.handoff import LiveHandoff
-from bot.gateway.services.transcript import StoredCustomerMessage, Transcript
+from bot.gateway.chat.delivery import BotDelivery
+from bot.gateway.chat.live_handoff import LiveHandoff
+from bot.gateway.chat.transcript import StoredCustomerMessage, Transcript
 from bot.gateway.sockets import ChatSocket, SocketRegistry
 
 
@@ -37,7 +37,7 @@ class CustomerWrote:
             stored = await self._transcript.store_customer_message(
                 socket, tenant, conversation_id, frame
             )
-        except ConversationNotFound:
+        except NoSuchConversation:
             self._sockets.release(socket)  # its next message gets hello_required
             raise
         if stored.duplicate:
