@@ -148,7 +148,7 @@ class DirectCustomer:
         self.conversation = conversation
         self._timeout = aiohttp.ClientTimeout(total=turn_timeout)
         # The gateway's sender is the conversation id, and its metadata names it too
-        # (bot/gateway/services/delivery.py); an unverified widget customer has no account.
+        # (bot/gateway/chat/delivery.py); an unverified widget customer has no account.
         self.sender = uuid.uuid4().hex
         self._metadata: dict[str, Any] = {
             "tenant": conversation.tenant,

@@ -156,7 +156,7 @@ async def _one_escalation(http: aiohttp.ClientSession, stack: BenchStack, consol
             lambda f: f["type"] == "ownership" and f["conversation_id"] == conversation_id,
             since=console_cursor)
         # The gateway broadcasts the assistant's answer, then starts the handoff, then ends
-        # the turn with `typing off` (bot/gateway/services/delivery.py).
+        # the turn with `typing off` (bot/gateway/chat/delivery.py).
         await widget.wait_for(lambda f: f["type"] == "typing" and f["role"] == "bot"
                               and f["on"] is False, since=widget_cursor)
         answered = [at for at, f in widget.frames[widget_cursor:]

@@ -1,6 +1,6 @@
 """Admin REST endpoints under /agent/api/admin (JSON): the admin CLI's use cases over HTTP.
 
-Every handler reuses bot.handoff.admin (the same functions the CLI runs), so the
+Every handler reuses bot.admin.use_cases (the same functions the CLI runs), so the
 rules live in one place. Only agents with role 'admin' get through; every
 state-changing request also needs the session's CSRF token. Passwords are taken,
 never echoed; an identity secret appears once, in the answer of the request that
@@ -30,8 +30,8 @@ from bot.db.tenant_admin import DuplicateTenant, InvalidTenantData, NewTenant
 from bot.db.tenants import TenantRef
 from bot.gateway.errors import BadRequest, GatewayError, NotFound
 from bot.console.keys import DATABASE
-from bot.handoff import admin
-from bot.handoff.admin_cli import DEFAULT_BUSINESS_HOURS
+from bot.admin import use_cases as admin
+from bot.admin.cli import DEFAULT_BUSINESS_HOURS
 from bot.handoff.business_hours import InvalidBusinessHours
 from bot.handoff.errors import WeakPassword
 

@@ -54,7 +54,6 @@ def create_console_app(
         )
         app[keys.AGENT_HUB] = hub
         yield
-        await hub.close()
 
     app.cleanup_ctx.append(shared_ctx)
     app.on_shutdown.append(_close_consoles)
@@ -63,6 +62,8 @@ def create_console_app(
 
 
 async def _close_consoles(app: web.Application) -> None:
-    """Graceful shutdown: every console is told the server goes away (it reconnects)."""
+    """Graceful shutdown: every console is told the server goes away (it reconnects), and
+    no grace period runs on: the gateway's cleanup (the database) comes after this."""
     if keys.AGENT_HUB in app:
         await app[keys.AGENT_HUB].close_all()
+        await app[keys.AGENT_HUB].close()

@@ -16,7 +16,7 @@ from bot.db.errors import (
     TicketNotFound,
 )
 from bot.db.notes import InvalidNote
-from bot.gateway.errors import BadRequest, GatewayError, NotAllowedNow, NotFound
+from bot.gateway.errors import BadRequest, GatewayError, NoSuchConversation, NotAllowedNow, NotFound
 from bot.handoff.errors import (
     AgentNotEligible,
     InvalidCredentials,
@@ -52,12 +52,6 @@ class Forbidden(GatewayError):
     default_message = "You may not do that."
 
 
-class ConsoleConversationNotFound(GatewayError):
-    code = "conversation_not_found"
-    status = 404
-    default_message = "No such conversation."
-
-
 class Conflict(GatewayError):
     code = "conflict"
     status = 409
@@ -73,7 +67,7 @@ class TooManyLogins(GatewayError):
 def to_gateway_error(error: DomainError) -> GatewayError:
     """The HTTP-facing error for an expected domain failure (never with internal details)."""
     if isinstance(error, (StoredConversationNotFound, TenantNotServed)):
-        return ConsoleConversationNotFound()
+        return NoSuchConversation("No such conversation.")
     if isinstance(error, (TicketNotFound, AccountNotFound)):
         return NotFound(str(error))
     if isinstance(error, NotPermitted):

@@ -49,18 +49,18 @@ from bot.gateway.rasa_client import RasaClient, RasaServers
 from bot.gateway.rate_limit import RedisSlidingWindowLimiter, SlidingWindowLimiter
 from bot.gateway.routes import add_routes
 from bot.gateway.security_headers import add_security_headers
-from bot.gateway.services.customer_wrote import CustomerWrote
-from bot.gateway.services.delivery import BotDelivery
-from bot.gateway.services.handoff import LiveHandoff
-from bot.gateway.services.idle import IdleSweeper
-from bot.gateway.services.locks import ConversationLocks
-from bot.gateway.services.redis_locks import RedisConversationLocks
-from bot.gateway.services.start import ConversationStart
-from bot.gateway.services.transcript import TextRedactor, Transcript
+from bot.gateway.chat.customer_wrote import CustomerWrote
+from bot.gateway.chat.delivery import BotDelivery
+from bot.gateway.chat.live_handoff import LiveHandoff
+from bot.gateway.chat.idle import IdleSweeper
+from bot.gateway.chat.locks import ConversationLocks
+from bot.gateway.chat.redis_locks import RedisConversationLocks
+from bot.gateway.chat.start import ConversationStart
+from bot.gateway.chat.transcript import TextRedactor, Transcript
 from bot.gateway.settings import RateLimit, Settings
 from bot.gateway.sockets import SocketRegistry
 from bot.handoff.login import AgentLogin
-from bot.handoff.services import HandoffService, HandoffSettings
+from bot.handoff.use_cases import HandoffService, HandoffSettings
 from bot.handoff.workspace import AgentWorkspace
 
 log = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
         app[REDACTOR] = redactor
     # Started in this order, cleaned up in reverse.
     app.cleanup_ctx.extend(
-        [database_ctx, shared_state_ctx, redactor_ctx, rasa_ctx, services_ctx, background_ctx]
+        [database_ctx, shared_state_ctx, redactor_ctx, rasa_ctx, use_cases_ctx, background_ctx]
     )
     app.on_response_prepare.append(add_security_headers)
     app.on_response_prepare.append(add_cors_headers)
@@ -180,7 +180,7 @@ async def rasa_ctx(app: web.Application) -> AsyncIterator[None]:
         yield
 
 
-async def services_ctx(app: web.Application) -> AsyncIterator[None]:
+async def use_cases_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     sessionmaker = app[DATABASE].sessionmaker
     handoff_settings = HandoffSettings()

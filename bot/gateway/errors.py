@@ -20,7 +20,7 @@ class GatewayError(Exception):
         super().__init__(self.message)
 
 
-class UnknownTenant(GatewayError):
+class NoSuchTenant(GatewayError):
     code = "unknown_tenant"
     status = 404
     default_message = "This chat is not set up for that company."
@@ -32,7 +32,7 @@ class OriginNotAllowed(GatewayError):
     default_message = "This website may not use this company's chat."
 
 
-class ConversationNotFound(GatewayError):
+class NoSuchConversation(GatewayError):
     code = "conversation_not_found"
     status = 404
     default_message = "That conversation was not found; a new one has been started."

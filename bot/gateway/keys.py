@@ -13,13 +13,13 @@ from bot.gateway.assets import FileAsset
 from bot.gateway.metrics import GatewayMetrics
 from bot.gateway.rasa_client import RasaServers
 from bot.gateway.rate_limit import RateLimiter
-from bot.gateway.services.delivery import BotDelivery
-from bot.gateway.services.customer_wrote import CustomerWrote
-from bot.gateway.services.handoff import LiveHandoff
-from bot.gateway.services.idle import IdleSweeper
-from bot.gateway.services.locks import TurnLocks
-from bot.gateway.services.start import ConversationStart
-from bot.gateway.services.transcript import TextRedactor, Transcript
+from bot.gateway.chat.delivery import BotDelivery
+from bot.gateway.chat.customer_wrote import CustomerWrote
+from bot.gateway.chat.live_handoff import LiveHandoff
+from bot.gateway.chat.idle import IdleSweeper
+from bot.gateway.chat.locks import TurnLocks
+from bot.gateway.chat.start import ConversationStart
+from bot.gateway.chat.transcript import TextRedactor, Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
 from bot.handoff.login import AgentLogin

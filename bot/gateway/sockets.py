@@ -25,7 +25,7 @@ from bot.db import Database
 from bot.db import conversations as store
 from bot.events.bus import EventBus, InProcessBus, Subscription, SubscriptionClosed
 from bot.gateway import protocol
-from bot.gateway.services.locks import TurnLocks
+from bot.gateway.chat.locks import TurnLocks
 from bot.gateway.tenant_context import TenantContext
 
 log = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import LANGUAGES
 from bot.db.tenants import TenantRef, get_tenant
-from bot.gateway.errors import UnknownTenant
+from bot.gateway.errors import NoSuchTenant
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,12 @@ class TenantContext:
 
 
 async def load_tenant(session: AsyncSession, slug: str) -> TenantContext:
-    """The tenant by slug, or UnknownTenant."""
+    """The tenant by slug, or NoSuchTenant."""
     if not slug or len(slug) > 40:
-        raise UnknownTenant()
+        raise NoSuchTenant()
     tenant = await get_tenant(session, slug)
     if tenant is None:
-        raise UnknownTenant()
+        raise NoSuchTenant()
     return TenantContext(
         ref=TenantRef.of(tenant),
         name=tenant.name,

@@ -1,4 +1,4 @@
-"""Human handoff: who owns a chat (bot, queue, agent), routing, agent auth, admin tools.
+"""Human handoff: who owns a chat (bot, queue, agent), routing, agent auth, the use cases.
 
 Modules (import them directly; this package imports nothing, to stay cycle-free):
   ownership       the state machine (pure)
@@ -6,8 +6,7 @@ Modules (import them directly; this package imports nothing, to stay cycle-free)
   routing         eligibility, auto-assignment order, wait estimates
   auth            passwords (argon2), session tokens, CSRF (pure)
   login           AgentLogin: login / authenticate / logout
-  services        HandoffService: start_handoff, claim, transfer, resolve, rate, ...
+  use_cases       HandoffService: start_handoff, claim, transfer, resolve, rate, ...
   workspace       AgentWorkspace: queue, transcript, agent messages, notes, canned responses
-  admin           operator use cases behind the admin CLI (admin_cli)
   demo_agents     seed_demo_agents(session) for the demo firms
 """

@@ -7,7 +7,7 @@ the time the tests run (business hours have their own tests in tests/handoff).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -15,6 +15,7 @@ import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
 
+from actions.database import use_database
 from bot.db import Database
 from bot.db.models import Tenant
 from bot.gateway import Settings, create_app
@@ -47,8 +48,22 @@ async def desk_db(database: Database) -> Database:
 
 
 @pytest.fixture
-async def fake_rasa(aiohttp_server: Any) -> AsyncIterator[ConsoleRasa]:
-    rasa = ConsoleRasa()
+def rasa_stand_in() -> ConsoleRasa:
+    """What answers in Rasa's place (a module may override it, e.g. with ActionsRasa)."""
+    return ConsoleRasa()
+
+
+@pytest.fixture
+def actions_use_the_database(database: Database) -> Iterator[None]:
+    """Custom actions run in-process share the gateway's database, as the action server does."""
+    use_database(database)
+    yield
+    use_database(None)
+
+
+@pytest.fixture
+async def fake_rasa(aiohttp_server: Any, rasa_stand_in: ConsoleRasa) -> AsyncIterator[ConsoleRasa]:
+    rasa = rasa_stand_in
     server = await aiohttp_server(rasa.app())
     rasa.url = str(server.make_url("")).rstrip("/")
     yield rasa

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from actions.database import use_database
 from bot.db import Database
 from bot.db.models import Conversation, Ticket
 
@@ -19,21 +17,12 @@ from .conftest import KARI
 from .support import ActionsRasa, Widget
 
 
+pytestmark = pytest.mark.usefixtures("actions_use_the_database")
+
+
 @pytest.fixture
-async def fake_rasa(aiohttp_server: Any) -> AsyncIterator[ActionsRasa]:
-    rasa = ActionsRasa()
-    server = await aiohttp_server(rasa.app())
-    rasa.url = str(server.make_url("")).rstrip("/")
-    yield rasa
-    rasa.release()
-
-
-@pytest.fixture(autouse=True)
-def action_records(desk_db: Database) -> Iterator[None]:
-    """The actions use the gateway's database, as the action server shares DATABASE_URL."""
-    use_database(desk_db)
-    yield
-    use_database(None)
+def rasa_stand_in() -> ActionsRasa:
+    return ActionsRasa()
 
 
 async def say(customer: Any, text: str, expected: str) -> None:

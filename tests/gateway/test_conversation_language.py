@@ -1,4 +1,4 @@
-"""The conversation's language follows the customer's (bot/gateway/services/language.py)."""
+"""The conversation's language follows the customer's (bot/gateway/chat/language.py)."""
 
 from __future__ import annotations
 

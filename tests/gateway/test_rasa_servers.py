@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bot.gateway.rasa_client import RasaClient, RasaServers, RasaTimeout, RasaUnreachable
-from bot.gateway.services.delivery import answer_in_tracker
+from bot.gateway.chat.delivery import answer_in_tracker
 
 from .support import RASA_TOKEN, FakeRasa, unused_port
 

@@ -16,7 +16,7 @@ import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from bot.gateway.services.redis_locks import RedisConversationLocks
+from bot.gateway.chat.redis_locks import RedisConversationLocks
 
 from .conftest import REDIS_URL
 from .support import unused_port
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[2]
 HOLDER = """
 import asyncio, sys
 import redis.asyncio as aioredis
-from bot.gateway.services.redis_locks import RedisConversationLocks
+from bot.gateway.chat.redis_locks import RedisConversationLocks
 
 async def main(url, prefix, lease):
     locks = RedisConversationLocks(aioredis.Redis.from_url(url), lease_seconds=lease, prefix=prefix)
@@ -176,7 +176,7 @@ async def test_without_redis_a_turn_waits_rather_than_running_unlocked(
 
     warnings = [
         r for r in caplog.records
-        if r.name == "bot.gateway.services.redis_locks" and r.levelno == logging.WARNING
+        if r.name == "bot.gateway.chat.redis_locks" and r.levelno == logging.WARNING
     ]
     assert len(warnings) == 1  # not once per attempt
 

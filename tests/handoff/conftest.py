@@ -17,7 +17,7 @@ from bot.db.agents import AgentScope, find_agent_by_email, load_agent_scope
 from bot.db.conversations import add_customer_message, add_message, start_conversation
 from bot.handoff.demo_agents import seed_demo_agents
 from bot.handoff.login import AgentLogin
-from bot.handoff.services import HandoffService
+from bot.handoff.use_cases import HandoffService
 from bot.handoff.workspace import AgentWorkspace
 from bot.redaction import Redactor
 

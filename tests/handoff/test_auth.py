@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 
 from bot.db import TenantRef
 from bot.db.models import Agent, AgentSession
-from bot.handoff import admin
+from bot.admin import use_cases as admin
 from bot.handoff.auth import (
     PASSWORD_MAX_CHARS,
     csrf_matches,

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from bot.db import TenantRef
 from bot.db.models import Agent, AgentTenant, CannedResponse
-from bot.handoff import admin
+from bot.admin import use_cases as admin
 from bot.handoff.demo_agents import DEMO_AGENT_PASSWORD, seed_demo_agents
 
 from .conftest import KARI, SAM, SUP, Desk

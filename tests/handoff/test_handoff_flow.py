@@ -18,7 +18,7 @@ from bot.handoff.errors import (
     RatingNotAccepted,
 )
 from bot.handoff.ownership import IllegalTransition, Ownership
-from bot.handoff.services import ConversationEnded
+from bot.handoff.use_cases import ConversationEnded
 
 from .conftest import KARI, SAM, SUP, Desk
 

@@ -131,7 +131,7 @@ async def test_a_transfer_cannot_move_a_chat_to_an_agent_of_another_tenant(desk:
 
 
 async def test_an_agent_dropped_from_a_tenant_loses_access_at_once(desk: Desk, nordlys: TenantRef) -> None:
-    from bot.handoff import admin
+    from bot.admin import use_cases as admin
 
     await desk.online(KARI)
     conversation_id = await _nordlys_chat_in_state(desk, nordlys, "assigned")

@@ -1,1 +1,1 @@
-"""HTTP and WebSocket handlers: the protocol's edge, thin over the services."""
+"""HTTP and WebSocket handlers: the protocol's edge, thin over the use cases in bot.gateway.chat."""

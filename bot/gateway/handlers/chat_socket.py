@@ -39,7 +39,7 @@ from bot.gateway.protocol import (
     Typing,
     parse_client_frame,
 )
-from bot.gateway.services.transcript import ConversationClosed
+from bot.gateway.chat.transcript import ConversationClosed
 from bot.gateway.sockets import ChatSocket
 from bot.gateway.tenant_context import load_tenant
 

@@ -7,9 +7,9 @@ from aiohttp import web
 from bot.db import conversations as store
 from bot.gateway import protocol
 from bot.gateway.cors import require_allowed_origin
-from bot.gateway.errors import BadRequest, ConversationNotFound
+from bot.gateway.errors import BadRequest, NoSuchConversation
 from bot.gateway.keys import DATABASE, SETTINGS
-from bot.gateway.services.start import check_identity
+from bot.gateway.chat.start import check_identity
 from bot.gateway.tenant_context import TenantContext, load_tenant
 
 
@@ -32,7 +32,7 @@ async def conversation_history(request: web.Request) -> web.Response:
             session, tenant.ref, request.match_info["conversation_id"]
         )
         if conversation is None:
-            raise ConversationNotFound("No such conversation.")
+            raise NoSuchConversation("No such conversation.")
         if conversation.verified_by == "site":
             identity = await check_identity(
                 session,
@@ -41,7 +41,7 @@ async def conversation_history(request: web.Request) -> web.Response:
                 request.headers.get("X-User-Hash"),
             )
             if identity.account_id != conversation.verified_account_id:
-                raise ConversationNotFound("No such conversation.")
+                raise NoSuchConversation("No such conversation.")
         messages = await store.messages_after(session, tenant.ref, conversation.id, after)
     return web.json_response(
         {

@@ -51,8 +51,13 @@ def replies(body: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-async def fake_rasa() -> AsyncIterator[ConsoleRasa]:
-    rasa = ConsoleRasa(replies)
+def rasa_stand_in() -> ConsoleRasa:
+    return ConsoleRasa(replies)
+
+
+@pytest.fixture
+async def fake_rasa(rasa_stand_in: ConsoleRasa) -> AsyncIterator[ConsoleRasa]:
+    rasa = rasa_stand_in
     runner = web.AppRunner(rasa.app())
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -2,43 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from playwright.async_api import BrowserContext, Page, expect
 
-from actions.database import use_database
-from bot.db import Database
 from tests.browser.widget_page import WidgetPage
 from tests.console.support import ActionsRasa
 
-from .test_two_browsers import ConsolePage
+from .test_two_browsers import customer_and_agent
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("actions_use_the_database")]
 
 
 @pytest.fixture
-async def fake_rasa() -> AsyncIterator[ActionsRasa]:
+def rasa_stand_in() -> ActionsRasa:
     """Rasa stand-in whose turns run the real actions (tests/console/support.py)."""
-    rasa = ActionsRasa()
-    runner = web.AppRunner(rasa.app())
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    rasa.url = f"http://{host}:{port}"
-    yield rasa
-    rasa.release()
-    await runner.cleanup()
-
-
-@pytest.fixture(autouse=True)
-def action_records(database: Database) -> Iterator[None]:
-    use_database(database)
-    yield
-    use_database(None)
+    return ActionsRasa()
 
 
 async def test_context_panel_shows_the_customer_the_assistant_verified_their_ticket_and_what_they_were_told(
@@ -47,19 +28,16 @@ async def test_context_panel_shows_the_customer_the_assistant_verified_their_tic
     gateway: str,
     screenshots: Path,
 ) -> None:
-    customer_context, agent_context = await new_context(), await new_context()
-    widget = widget_for(await customer_context.new_page(), "fjordnett")
-    console = ConsolePage(await agent_context.new_page(), gateway)
-    await console.login()
-
+    widget, console = await customer_and_agent(new_context, widget_for, gateway)
     await widget.visit()
     await widget.open()
-    await widget.send("how much do I owe?")
-    await widget.expect_bot("confirm who you are")
-    await widget.send("20000001 5003")
-    await widget.expect_bot("You're verified")
-    await widget.send("what's the status of FJN-1218?")
-    await widget.expect_bot("is open")
+    for said, answered in (
+        ("how much do I owe?", "confirm who you are"),
+        ("20000001 5003", "You're verified"),
+        ("what's the status of FJN-1218?", "is open"),
+    ):
+        await widget.send(said)
+        await widget.expect_bot(answered)
     await widget.send("I want to talk to a person")
     await expect(widget.system_message("in the queue")).to_be_visible()
 
@@ -75,4 +53,4 @@ async def test_context_panel_shows_the_customer_the_assistant_verified_their_tic
     await expect(told).to_contain_text("FJN-1218 is open")
     await console.page.screenshot(path=str(screenshots / "console-context-verified-by-assistant.png"))
     # Closed before the gateway stops: the console's reconnect would otherwise fetch a stopped server.
-    await agent_context.close()
+    await console.page.context.close()

@@ -42,6 +42,19 @@ class ConsolePage:
         await expect(self.reply).to_be_visible()
 
 
+async def customer_and_agent(
+    new_context: Callable[..., Awaitable[BrowserContext]],
+    widget_for: Callable[[Page, str], WidgetPage],
+    gateway: str,
+) -> tuple[WidgetPage, ConsolePage]:
+    """A fjordnett customer and Kari, logged in to the console, each in their own browser."""
+    customer_context, agent_context = await new_context(), await new_context()
+    widget = widget_for(await customer_context.new_page(), "fjordnett")
+    console = ConsolePage(await agent_context.new_page(), gateway)
+    await console.login()
+    return widget, console
+
+
 async def ask_for_person(widget: WidgetPage) -> None:
     await widget.visit()
     await widget.open()
@@ -63,11 +76,7 @@ async def test_customer_and_agent_chat_live_then_the_agent_resolves_and_the_cust
     database: Database,
     screenshots: Path,
 ) -> None:
-    customer_context, agent_context = await new_context(), await new_context()
-    widget = widget_for(await customer_context.new_page(), "fjordnett")
-    console = ConsolePage(await agent_context.new_page(), gateway)
-
-    await console.login()
+    widget, console = await customer_and_agent(new_context, widget_for, gateway)
     await ask_for_person(widget)
     # Live, in the widget's header: the place in the queue, then who took over.
     await expect(widget.status).to_contain_text("number 1 in line")
@@ -106,15 +115,12 @@ async def test_when_the_agent_disconnects_the_chat_returns_to_the_queue(
     gateway: str,
     database: Database,
 ) -> None:
-    customer_context, agent_context = await new_context(), await new_context()
-    widget = widget_for(await customer_context.new_page(), "fjordnett")
-    console = ConsolePage(await agent_context.new_page(), gateway)
-    await console.login()
+    widget, console = await customer_and_agent(new_context, widget_for, gateway)
     await ask_for_person(widget)
     await console.claim_first()
     await expect(widget.system_message("Kari has joined the chat")).to_be_visible()
 
-    await agent_context.close()  # the agent's browser is gone
+    await console.page.context.close()  # the agent's browser is gone
 
     await expect(widget.system_message("back in the queue")).to_be_visible()
     stored = await conversation(database, await widget.conversation_id())

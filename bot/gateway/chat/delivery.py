@@ -34,12 +34,12 @@ from bot.gateway import protocol
 from bot.gateway.errors import AssistantUnavailable
 from bot.gateway.metrics import GatewayMetrics
 from bot.gateway.rasa_client import BotReply, RasaServers, RasaUnavailable, RasaUnreachable
-from bot.gateway.services import texts
-from bot.gateway.services.language import follow_customer_language
-from bot.gateway.services.locks import TurnLocks
-from bot.gateway.services.handoff import LiveHandoff
-from bot.gateway.services.replies import interpret_replies
-from bot.gateway.services.transcript import Transcript
+from bot.gateway.chat import texts
+from bot.gateway.chat.language import follow_customer_language
+from bot.gateway.chat.locks import TurnLocks
+from bot.gateway.chat.live_handoff import LiveHandoff
+from bot.gateway.chat.replies import interpret_replies
+from bot.gateway.chat.transcript import Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
 

@@ -17,11 +17,11 @@ from bot.db.models import Message
 from bot.db.tenants import TenantRef
 from bot.events.bus import EventBus, tenant_topic
 from bot.gateway import protocol
-from bot.gateway.errors import ConversationNotFound
+from bot.gateway.errors import NoSuchConversation
 from bot.gateway.protocol import CustomerText
-from bot.gateway.services.locks import TurnLocks
-from bot.gateway.services.replies import BotTurn, NewMessage
-from bot.gateway.services.texts import REQUEST_HUMAN_PAYLOAD
+from bot.gateway.chat.locks import TurnLocks
+from bot.gateway.chat.replies import BotTurn, NewMessage
+from bot.gateway.chat.texts import REQUEST_HUMAN_PAYLOAD
 from bot.gateway.sockets import ChatSocket, SocketRegistry
 
 # Payloads a customer may always send: the widget's own "talk to a person" button.
@@ -176,7 +176,7 @@ class Transcript:
                         session, tenant, conversation_id, frame.client_id
                     )
                     if check is None:
-                        raise ConversationNotFound()
+                        raise NoSuchConversation()
                     if check.stored_seq is not None:
                         accepted = check.stored_payload is not None
                         duplicate = StoredCustomerMessage(check.stored_seq, True, accepted, check.state)

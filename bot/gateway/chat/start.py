@@ -15,10 +15,10 @@ from bot.db.accounts import find_account
 from bot.db.models import Conversation, Message
 from bot.db.types import utcnow
 from bot.gateway import protocol
-from bot.gateway.errors import BadIdentity, ConversationNotFound, GatewayError
+from bot.gateway.errors import BadIdentity, NoSuchConversation, GatewayError
 from bot.gateway.identity import user_hash_matches
 from bot.gateway.protocol import Hello
-from bot.gateway.services.locks import TurnLocks
+from bot.gateway.chat.locks import TurnLocks
 from bot.gateway.sockets import ChatSocket, SocketRegistry
 from bot.gateway.tenant_context import TenantContext
 
@@ -122,7 +122,7 @@ class ConversationStart:
         if hello.conversation_id is not None:
             conversation = await store.get_conversation(session, tenant.ref, hello.conversation_id)
             if conversation is None:
-                notices.append(ConversationNotFound())
+                notices.append(NoSuchConversation())
             elif self._is_over(conversation, now):
                 if conversation.ended_at is None:
                     await store.end_conversation(session, tenant.ref, conversation.id, at=now)
@@ -130,7 +130,7 @@ class ConversationStart:
                 conversation = None
             elif not _may_resume(conversation, identity.account_id):
                 # Someone else's verified conversation (e.g. a shared computer): as if unknown.
-                notices.append(ConversationNotFound())
+                notices.append(NoSuchConversation())
                 conversation = None
 
         if conversation is not None:

@@ -31,12 +31,12 @@ from bot.db.tenants import TenantRef
 from bot.events.bus import EventBus, agent_topic, tenant_topic
 from bot.gateway import protocol
 from bot.gateway.rasa_client import RasaServers, RasaUnavailable
-from bot.gateway.services import texts
-from bot.gateway.services.replies import interpret_replies
-from bot.gateway.services.transcript import Transcript
+from bot.gateway.chat import texts
+from bot.gateway.chat.replies import interpret_replies
+from bot.gateway.chat.transcript import Transcript
 from bot.gateway.sockets import SocketRegistry
 from bot.handoff.results import HandoffOutcome, Outcome, OwnershipChange, QueueStatus
-from bot.handoff.services import HandoffService
+from bot.handoff.use_cases import HandoffService
 from bot.handoff.workspace import AgentWorkspace
 
 log = logging.getLogger(__name__)

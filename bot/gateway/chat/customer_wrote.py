@@ -7,26 +7,22 @@ gateway escalating while Rasa is down) or else the assistant, through delivery.
 
 from __future__ import annotations
 
-from bot.gateway.errors import ConversationNotFound
+from dataclasses import dataclass
+
+from bot.gateway.errors import NoSuchConversation
 from bot.gateway.protocol import CustomerText
-from bot.gateway.services.delivery import BotDelivery
-from bot.gateway.services.handoff import LiveHandoff
-from bot.gateway.services.transcript import StoredCustomerMessage, Transcript
+from bot.gateway.chat.delivery import BotDelivery
+from bot.gateway.chat.live_handoff import LiveHandoff
+from bot.gateway.chat.transcript import StoredCustomerMessage, Transcript
 from bot.gateway.sockets import ChatSocket, SocketRegistry
 
 
+@dataclass(frozen=True)
 class CustomerWrote:
-    def __init__(
-        self,
-        transcript: Transcript,
-        handoff: LiveHandoff,
-        delivery: BotDelivery,
-        sockets: SocketRegistry,
-    ) -> None:
-        self._transcript = transcript
-        self._handoff = handoff
-        self._delivery = delivery
-        self._sockets = sockets
+    transcript: Transcript
+    handoff: LiveHandoff
+    delivery: BotDelivery
+    sockets: SocketRegistry
 
     async def __call__(
         self, socket: ChatSocket, conversation_id: str, frame: CustomerText
@@ -34,21 +30,21 @@ class CustomerWrote:
         """Store `frame` (acked to the socket, shown everywhere) and have it answered."""
         tenant = socket.tenant.ref
         try:
-            stored = await self._transcript.store_customer_message(
+            stored = await self.transcript.store_customer_message(
                 socket, tenant, conversation_id, frame
             )
-        except ConversationNotFound:
-            self._sockets.release(socket)  # its next message gets hello_required
+        except NoSuchConversation:
+            self.sockets.release(socket)  # its next message gets hello_required
             raise
         if stored.duplicate:
             return stored
         language = socket.language or socket.tenant.language
         payload = frame.payload if stored.payload_accepted else None
-        if await self._handoff.customer_message(
+        if await self.handoff.customer_message(
             tenant, conversation_id, stored.seq, payload, language, state=stored.state
         ):
             return stored  # for the human agent (or a rating / a left message), not for Rasa
-        self._delivery.submit(
+        self.delivery.submit(
             tenant,
             conversation_id,
             stored.seq,

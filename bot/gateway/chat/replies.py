@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.gateway.rasa_client import BotReply
-from bot.gateway.services import texts
+from bot.gateway.chat import texts
 
 
 @dataclass(frozen=True)

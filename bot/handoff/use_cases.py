@@ -325,31 +325,30 @@ class HandoffService:
 
     async def resolve(self, scope: AgentScope, conversation_id: str) -> Outcome:
         """Close the human part; the customer is asked for a rating (event rating_requested)."""
-        now = self._clock()
-        async with self._sessionmaker.begin() as session:
-            scoped = await conversation_for_agent(session, scope, conversation_id)
-            before = ownership_of(scoped.conversation)
-            _require_owner_or_supervisor(scope, before, "resolve another agent's chat")
-            step = transition(before, Resolve())
-            await self._move(
-                session, scoped.tenant, scoped.conversation.id, before, step.after, Resolve(),
-                resolved_at=now,
-            )
-            change = OwnershipChange(scoped.tenant, scoped.conversation.id, before, step.after, step.events)
-            dispatched = await self._dispatch_for_agent(session, before.agent_id, now)
-        return Outcome(change, dispatched)
+        return await self._release(scope, conversation_id, Resolve(), "resolve another agent's chat")
 
     async def hand_back_to_bot(self, scope: AgentScope, conversation_id: str) -> Outcome:
         """Return the chat to the assistant (event bot_resumed: resume its tracker)."""
+        return await self._release(
+            scope, conversation_id, HandBack(), "hand another agent's chat back"
+        )
+
+    async def _release(
+        self, scope: AgentScope, conversation_id: str, command: Resolve | HandBack, refused: str
+    ) -> Outcome:
+        """The agent lets go of the chat (resolve, hand back); their next waiting chat may come."""
         now = self._clock()
         async with self._sessionmaker.begin() as session:
             scoped = await conversation_for_agent(session, scope, conversation_id)
             before = ownership_of(scoped.conversation)
-            if before.state == "queued" and not scope.supervises:
+            if isinstance(command, HandBack) and before.state == "queued" and not scope.supervises:
                 raise NotPermitted("take a waiting chat out of the queue (supervisors only)")
-            _require_owner_or_supervisor(scope, before, "hand another agent's chat back")
-            step = transition(before, HandBack())
-            await self._move(session, scoped.tenant, scoped.conversation.id, before, step.after, HandBack())
+            _require_owner_or_supervisor(scope, before, refused)
+            step = transition(before, command)
+            stamps = {"resolved_at": now} if isinstance(command, Resolve) else {}
+            await self._move(
+                session, scoped.tenant, scoped.conversation.id, before, step.after, command, **stamps
+            )
             change = OwnershipChange(scoped.tenant, scoped.conversation.id, before, step.after, step.events)
             dispatched = await self._dispatch_for_agent(session, before.agent_id, now)
         return Outcome(change, dispatched)

@@ -26,7 +26,7 @@ from bot.db.errors import DomainError
 from bot.db.migrate import current_revision, head_revision
 from bot.db.models import AGENT_ROLES, CURRENCIES, DEFAULT_MAX_CONCURRENT_CHATS, LANGUAGES
 from bot.db.tenant_admin import NewTenant
-from bot.handoff import admin
+from bot.admin import use_cases as admin
 from bot.handoff.business_hours import InvalidBusinessHours
 
 # Monday to Friday 08:00-16:00, closed at weekends.

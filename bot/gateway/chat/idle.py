@@ -10,7 +10,7 @@ from bot.db import Database
 from bot.db import conversations as store
 from bot.db.types import utcnow
 from bot.gateway import protocol
-from bot.gateway.services.start import ENDABLE_WHEN_IDLE
+from bot.gateway.chat.start import ENDABLE_WHEN_IDLE
 from bot.gateway.sockets import SocketRegistry
 
 log = logging.getLogger(__name__)

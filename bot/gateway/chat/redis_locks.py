@@ -30,7 +30,7 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from bot.gateway.services.locks import ConversationLocks
+from bot.gateway.chat.locks import ConversationLocks
 
 log = logging.getLogger(__name__)
 

@@ -1,1 +1,0 @@
-"""Use cases of the gateway: each owns its transactions (`async with sessionmaker.begin()`)."""
