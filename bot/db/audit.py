@@ -4,7 +4,7 @@ Data functions take a session and never commit: an entry is written in the trans
 the thing it records, so a read or change that rolled back leaves no entry, and one that
 happened always has one. Entries hold ids (agent, conversation, account number, ticket
 reference), never personal data. There is no update or delete here, and the database refuses
-both (triggers of migration 0005_privacy). The supervisor's listing is bot/privacy/audit.py.
+both (triggers of migration 0006_privacy). The supervisor's listing is bot/privacy/audit.py.
 """
 
 from __future__ import annotations

@@ -260,7 +260,7 @@ class Conversation(Base):
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
     verified_account_id: Mapped[int | None] = mapped_column(Integer)
-    # How (migration 0005_verification): VERIFIERS, and for the assistant the names of the
+    # How (migration 0004_verification): VERIFIERS, and for the assistant the names of the
     # facts that matched ("account_number+postcode"), never their values.
     verified_by: Mapped[str | None] = mapped_column(String(16))
     verified_with: Mapped[str | None] = mapped_column(String(64))
@@ -484,7 +484,7 @@ __all__ += [
 
 
 # --- Personal data: audit log and the aggregates that outlive transcripts --------------
-# Owned by bot.privacy (migration 0005_privacy).
+# Owned by bot.privacy (migration 0006_privacy).
 
 class AuditEntry(Base):
     """Who did what, when, in which tenant. Append-only: the product has no way to change or

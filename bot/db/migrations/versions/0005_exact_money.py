@@ -4,7 +4,7 @@ SQLite stored NUMERIC(12, 2) as binary floating point; PostgreSQL's numeric is e
 already, so there is nothing to do on it.
 
 Revision ID: 0005_exact_money
-Revises: 0003_agents
+Revises: 0004_verification
 Create Date: 2026-12-06
 
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0005_exact_money"
-down_revision: str | Sequence[str] | None = "0003_agents"
+down_revision: str | Sequence[str] | None = "0004_verification"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """How a conversation's customer was verified: by the firm's site, or by the assistant with which facts.
 
-Revision ID: 0005_verification
+Revision ID: 0004_verification
 Revises: 0003_agents
 Create Date: 2026-12-06
 
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_verification"
+revision: str = "0004_verification"
 down_revision: str | Sequence[str] | None = "0003_agents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -1,7 +1,7 @@
 """Personal data: retention per tenant, an append-only audit log, daily aggregates.
 
-Revision ID: 0005_privacy
-Revises: 0003_agents
+Revision ID: 0006_privacy
+Revises: 0005_exact_money
 Create Date: 2026-12-06
 
 """
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005_privacy"
-down_revision: str | Sequence[str] | None = "0003_agents"
+revision: str = "0006_privacy"
+down_revision: str | Sequence[str] | None = "0005_exact_money"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
