@@ -10,3 +10,4 @@ class ConsoleSettings:
     public_origin: str  # the WebSocket handshake must come from a page of this origin
     secure_cookies: bool  # the session cookie only over HTTPS
     disconnect_grace_seconds: float  # an agent whose last console closed keeps their chats this long
+    database_url: str  # our database; Rasa's tracker store lies beside it (data-subject requests reach both)

@@ -22,7 +22,7 @@ from bot.console.session_auth import agent_for_change, current_agent
 from bot.db.audit import Actor
 from bot.db.errors import DomainError
 from bot.gateway.errors import BadRequest, NotFound
-from bot.gateway.keys import DATABASE, SETTINGS
+from bot.console.keys import DATABASE, SETTINGS
 from bot.privacy.audit import ADMIN_ROLE, list_for_supervisor
 from bot.privacy.subjects import SELECTORS, Subject, SubjectNotFound, erase_subject, export_subject
 from bot.privacy.tracker import TrackerStore

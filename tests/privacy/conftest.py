@@ -48,6 +48,7 @@ def new_conversation(database: Database, tracker: TrackerStore) -> NewConversati
                 Conversation(
                     id=conversation_id, tenant_id=tenant.id, language="en", created_at=at,
                     last_activity_at=at, last_seq=len(texts), verified_account_id=verified_account_id,
+                    verified_by="site" if verified_account_id is not None else None,
                     rating=rating, queued_at=at if handoff else None,
                     handoff_summary={"reason": "request_human"} if handoff else None,
                     state="resolved" if handoff else "bot",

@@ -20,6 +20,7 @@ from tests.console.conftest import (  # noqa: F401  (the console's fixtures: gat
     console,
     desk_db,
     fake_rasa,
+    rasa_stand_in,
     gateway,
     redactor,
     settings,
