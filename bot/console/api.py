@@ -14,6 +14,7 @@ from aiohttp import web
 from bot.console import views
 from bot.console.context import conversation_context, overview, tenants_of
 from bot.console.errors import Forbidden, NotLoggedIn, TooManyLogins, to_gateway_error
+from bot.console.keys import AGENT_HUB, AGENT_LOGIN, DATABASE, HANDOFF, LOGIN_LIMITER, WORKSPACE
 from bot.console.session_auth import (
     agent_for_change,
     clear_session_cookie,
@@ -26,9 +27,7 @@ from bot.db.assignments import conversation_for_agent
 from bot.db.errors import DomainError
 from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, Ticket
 from bot.db.tickets import change_ticket_status, open_ticket
-from bot.db.types import utcnow
 from bot.gateway.errors import BadRequest
-from bot.console.keys import AGENT_HUB, AGENT_LOGIN, DATABASE, HANDOFF, LOGIN_LIMITER, WORKSPACE
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
