@@ -116,6 +116,9 @@ COMMANDS: dict[str, Command] = {
     "reset-password": Command("set an agent's password and end their sessions", delegate="bot.handoff.admin_cli:reset_password"),
     "canned": Command("add, list or remove a tenant's canned responses", delegate="bot.handoff.admin_cli:canned"),
     "faq": Command("set or list a tenant's FAQ answers", delegate="bot.handoff.admin_cli:faq"),
+    # Client-firm integration (issue #14).
+    "webhooks": Command("manage a tenant's webhook endpoints and deliveries; run a worker", delegate="bot.webhooks.cli:main"),
+    "import-accounts": Command("load a tenant's customer accounts from a CSV file", delegate="bot.account_import.cli:main"),
 }
 
 
