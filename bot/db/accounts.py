@@ -10,7 +10,6 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -240,21 +239,64 @@ async def existing_account_numbers(session: AsyncSession, tenant_id: int) -> set
 
 
 async def bulk_upsert_accounts(session: AsyncSession, tenant_id: int, accounts: Sequence[AccountFields]) -> None:
-    """INSERT ... ON CONFLICT (tenant_id, account_number) DO UPDATE, in batches of
-    multi-row statements: the fast path for loading a whole file. Numbers must be
-    unique within `accounts` (a statement cannot update one row twice)."""
-    dialect = session.get_bind().dialect.name
-    insert_ = {"postgresql": postgresql_insert, "sqlite": sqlite_insert}[dialect]
+    """Create or replace many accounts at once: the fast path for loading a whole file.
+    Numbers must be unique within `accounts` (one statement cannot update a row twice).
+
+    PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT ... ON CONFLICT
+    DO UPDATE (building 100,000 rows into bound parameters costs far more than COPY).
+    SQLite: the same upsert as executemany, batched by SQLAlchemy.
+    """
+    if not accounts:
+        return
+    if session.get_bind().dialect.name == "postgresql":
+        await _copy_upsert_postgresql(session, tenant_id, accounts)
+        return
     table = Account.__table__
+    statement = sqlite_insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.tenant_id, table.c.account_number],
+        set_={name: statement.excluded[name] for name in ACCOUNT_FIELDS if name != "account_number"},
+    )
     now = utcnow()
     for start in range(0, len(accounts), BULK_BATCH_ROWS):
         rows = [
             {"tenant_id": tenant_id, "created_at": now, **fields.values()}
             for fields in accounts[start : start + BULK_BATCH_ROWS]
         ]
-        statement = insert_(table).values(rows)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c.tenant_id, table.c.account_number],
-            set_={name: statement.excluded[name] for name in ACCOUNT_FIELDS if name != "account_number"},
-        )
-        await session.execute(statement)
+        await session.execute(statement, rows)
+
+
+_STAGING_TABLE = "account_import_staging"
+_STAGING_DDL = f"""
+CREATE TEMPORARY TABLE {_STAGING_TABLE} (
+    account_number varchar(8) NOT NULL, name varchar(120) NOT NULL, email varchar(254) NOT NULL,
+    phone varchar(32) NOT NULL, postcode varchar(16) NOT NULL, plan varchar(80) NOT NULL,
+    amount_due numeric(12, 2) NOT NULL, status varchar(16) NOT NULL,
+    last_payment_amount numeric(12, 2), last_payment_at date
+) ON COMMIT DROP
+"""
+
+
+async def _copy_upsert_postgresql(session: AsyncSession, tenant_id: int, accounts: Sequence[AccountFields]) -> None:
+    from sqlalchemy import text
+
+    connection = await session.connection()
+    await connection.execute(text(_STAGING_DDL))
+    raw = await connection.get_raw_connection()
+    # The asyncpg connection under the session: same transaction, so all or nothing holds.
+    await raw.driver_connection.copy_records_to_table(  # type: ignore[union-attr]
+        _STAGING_TABLE,
+        records=[tuple(getattr(fields, name) for name in ACCOUNT_FIELDS) for fields in accounts],
+        columns=list(ACCOUNT_FIELDS),
+    )
+    columns = ", ".join(ACCOUNT_FIELDS)
+    updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in ACCOUNT_FIELDS if name != "account_number")
+    await connection.execute(
+        text(
+            f"INSERT INTO accounts (tenant_id, created_at, {columns})"
+            f" SELECT :tenant_id, current_timestamp, {columns} FROM {_STAGING_TABLE}"
+            f" ON CONFLICT (tenant_id, account_number) DO UPDATE SET {updates}"
+        ),
+        {"tenant_id": tenant_id},
+    )
+    await connection.execute(text(f"DROP TABLE {_STAGING_TABLE}"))
