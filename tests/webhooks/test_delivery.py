@@ -283,3 +283,15 @@ async def test_an_unreachable_receiver_is_retried_as_a_connection_error(
     row = (await _deliveries(database))[event_id]
     assert row.status == "pending" and row.attempts == 1 and row.last_status_code is None
     assert "Connect" in (row.last_error or "")
+
+
+async def test_an_event_recorded_in_a_rolled_back_transaction_never_exists(
+    database: Database, nordlys: TenantRef
+) -> None:
+    await _endpoint(database, nordlys, "https://crm.example.com/hooks")
+    async with database.sessionmaker() as session:
+        async with session.begin():
+            await record_event(session, nordlys.id, "ticket.created", {})
+            await session.rollback()
+
+    assert await _deliveries(database) == {}
