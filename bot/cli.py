@@ -120,6 +120,9 @@ COMMANDS: dict[str, Command] = {
     "sweep": Command("delete conversations past their tenant's retention period", delegate="bot.privacy.cli:sweep"),
     "subject": Command("export or erase what is held about one person", delegate="bot.privacy.cli:subject"),
     "audit": Command("list a tenant's audit log", delegate="bot.privacy.cli:audit"),
+    # Client-firm integration (issue #14).
+    "webhooks": Command("manage a tenant's webhook endpoints and deliveries; run a worker", delegate="bot.webhooks.cli:main"),
+    "import-accounts": Command("load a tenant's customer accounts from a CSV file", delegate="bot.account_import.cli:main"),
 }
 
 

@@ -529,3 +529,102 @@ class DailyStats(Base):
 
 
 __all__ += ["DEFAULT_RETENTION_DAYS", "AuditEntry", "DailyStats"]
+# --- Outbound webhooks (bot.webhooks, migration 0007_webhooks) --------------------
+# A transactional outbox: record_event writes the event and one delivery per
+# subscribed endpoint in the caller's transaction; the delivery worker sends them.
+
+WEBHOOK_EVENT_TYPES = (
+    "conversation.started",
+    "conversation.escalated",
+    "conversation.assigned",
+    "conversation.resolved",
+    "conversation.rated",
+    "ticket.created",
+    "ticket.updated",
+    "message.created",
+)
+WEBHOOK_DELIVERY_STATUSES = ("pending", "delivered", "failed")
+
+
+class WebhookEndpoint(Base):
+    """A tenant's receiving URL. Up to two secrets sign at once: after a rotation the
+    previous one stays valid until previous_secret_expires_at, so receivers can switch."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2048))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    secret: Mapped[str] = mapped_column(String(128))
+    previous_secret: Mapped[str | None] = mapped_column(String(128))
+    previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    disabled_reason: Mapped[str | None] = mapped_column(String(300))
+    # Start of the current run of failed attempts; None while deliveries succeed.
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+    def __repr__(self) -> str:
+        # Never the secrets.
+        return f"WebhookEndpoint(id={self.id!r}, tenant_id={self.tenant_id!r}, enabled={self.enabled!r})"
+
+
+class WebhookEvent(Base):
+    """One fact to report. id is unguessable ('evt_...'): receivers deduplicate by it."""
+
+    __tablename__ = "webhook_events"
+    __table_args__ = (CheckConstraint(_one_of("type", WEBHOOK_EVENT_TYPES), name="type"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    type: Mapped[str] = mapped_column(String(40))
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # Events with the same key (e.g. 'conversation:<id>') reach an endpoint in order.
+    ordering_key: Mapped[str | None] = mapped_column(String(100))
+
+
+class WebhookDelivery(Base):
+    """One event for one endpoint. ids grow in recording order, which is the order
+    deliveries with the same ordering_key are sent in."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint("event_id", "endpoint_id"),
+        Index(None, "status", "next_attempt_at"),
+        Index(None, "endpoint_id", "ordering_key", "status"),
+        CheckConstraint(_one_of("status", WEBHOOK_DELIVERY_STATUSES), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    event_id: Mapped[str] = mapped_column(ForeignKey("webhook_events.id", ondelete="CASCADE"))
+    endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id", ondelete="CASCADE"))
+    ordering_key: Mapped[str | None] = mapped_column(String(100))  # copied from the event
+    status: Mapped[str] = mapped_column(String(16), default="pending", server_default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The lease: a worker owns the delivery until claimed_until; claim_token proves which one.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+
+__all__ += [
+    "WEBHOOK_DELIVERY_STATUSES",
+    "WEBHOOK_EVENT_TYPES",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+]
