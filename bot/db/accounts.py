@@ -228,7 +228,7 @@ async def delete_account(session: AsyncSession, tenant_id: int, account_number: 
     await session.execute(
         update(Conversation)
         .where(Conversation.tenant_id == tenant_id, Conversation.verified_account_id == account_id)
-        .values(verified_account_id=None)
+        .values(verified_account_id=None, verified_by=None, verified_with=None)
     )
     await session.execute(delete(Account).where(Account.id == account_id))
     return True

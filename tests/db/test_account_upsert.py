@@ -128,3 +128,24 @@ async def test_another_tenant_cannot_delete_the_account(
     await session.commit()
     assert await delete_account(session, fjordnett.id, "40000001") is False
     assert await find_account(session, nordlys, "40000001") is not None
+
+
+async def test_deleting_a_verified_customers_account_leaves_their_chat_unverified(
+    database: Database, nordlys: TenantRef
+) -> None:
+    from bot.db.models import Conversation
+
+    async with database.sessionmaker.begin() as session:
+        account, _ = await upsert_account(session, nordlys.id, GOOD)
+        session.add(Conversation(
+            id="chat-of-a-verified-customer", tenant_id=nordlys.id, language="nb",
+            verified_account_id=account.id, verified_by="assistant", verified_with="account_number,postcode",
+        ))
+
+    async with database.sessionmaker.begin() as session:
+        assert await delete_account(session, nordlys.id, "40000001") is True
+
+    async with database.sessionmaker() as session:
+        chat = await session.scalar(select(Conversation).where(Conversation.id == "chat-of-a-verified-customer"))
+        assert chat is not None
+        assert (chat.verified_account_id, chat.verified_by, chat.verified_with) == (None, None, None)
