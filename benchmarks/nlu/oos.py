@@ -88,13 +88,16 @@ def _worker(module: str, *args: str) -> Dict[str, Any]:
 def train_and_predict(pipeline, train: Sequence[Example], texts: List[str], workdir: Path, name: str,
                       cache: Optional[Path] = None) -> Dict[str, Any]:
     """Trains on `train` and parses `texts`; with `cache`, a finished run is kept there (keyed by
-    the pipeline, training data and texts) and reused."""
-    key = hashlib.sha256(json.dumps([pipeline, [(e.text, e.intent) for e in train], texts]).encode()).hexdigest()[:16]
+    the pipeline, training data and texts) and reused. The detector's alpha is left out of the
+    key: it changes neither the model nor the p-values, only the verdict, which the curves replay
+    (each run records the settings it was made with, for the replay check)."""
+    keyed = [{k: v for k, v in c.items() if not (c["name"] == DETECTOR and k == "alpha")} for c in pipeline]
+    key = hashlib.sha256(json.dumps([keyed, [(e.text, e.intent) for e in train], texts]).encode()).hexdigest()[:16]
     cached = cache / f"{name}-{key}.json" if cache else None
     if cached and cached.exists():
         log(f"{name}: cached run {cached}")
         return json.loads(cached.read_text(encoding="utf-8"))
-    outcome = _train_and_predict(pipeline, train, texts, workdir, name)
+    outcome = {**_train_and_predict(pipeline, train, texts, workdir, name), "run_settings": settings_of(pipeline)}
     if cached:
         cache.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps(outcome), encoding="utf-8")
@@ -142,7 +145,8 @@ def decide(p: Dict[str, Any], alpha: float, threshold: float, ambiguity: float) 
 
 
 def replay_check(predictions, settings) -> int:
-    """Messages where the replay disagrees with the pipeline (should be 0)."""
+    """Messages where the replay of the run's own settings disagrees with what the pipeline
+    answered (0: the curves' other points replay the pipeline faithfully)."""
     return sum(decide(p, settings["alpha"], settings["threshold"], settings["ambiguity_threshold"]) != p["pipeline_intent"]
                for p in predictions)
 
@@ -184,7 +188,8 @@ def banking(pipeline, workdir: Path, seeds: Sequence[int], per_intent: Optional[
             "seed": seed, "unknown_intents": unknown, "known_accuracy_no_refusal": round(base, 2),
             "train_seconds": run["train"]["train_seconds"], "messages_per_second": run["predict"]["messages_per_second"],
             "detector_cpu_ms_per_message": run["predict"]["detector_cpu_ms_per_message"],
-            "replay_disagreements": replay_check(predictions, settings), "grid": points,
+            "run_settings": run["run_settings"], "replay_disagreements": replay_check(predictions, run["run_settings"]),
+            "grid": points,
         })
         summarise_banking(result, settings)
         log(f"banking seed {seed}: configured {json.dumps(result['operating_point'])}")
@@ -318,7 +323,8 @@ def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None) -> Di
         "messages_per_second": run["predict"]["messages_per_second"],
         "pipeline_cpu_ms_per_message": run["predict"]["pipeline_cpu_ms_per_message"],
         "detector_cpu_ms_per_message": run["predict"]["detector_cpu_ms_per_message"],
-        "replay_disagreements": replay_check(predictions, settings),
+        "run_settings": run["run_settings"],
+        "replay_disagreements": replay_check(predictions, run["run_settings"]),
         "languages": {},
     }
     for language in ("en", "nb"):

@@ -2,7 +2,7 @@
 
 config.yml (after the intent classifier and the FallbackClassifier):
     - name: bot.nlu.rasa_oos_detector.OutOfScopeDetector
-      alpha: 0.02   # share of in-domain requests we accept to refuse (calibrated, see below)
+      alpha: 0.015  # share of in-domain requests we accept to refuse (default 0.02)
 
 The classifier's softmax confidence is high for many unrelated questions (it must spread the
 probability over the intents it knows), so a confidence threshold alone catches few of them.
@@ -24,7 +24,8 @@ scores of the intent the classifier chose (pooled scores for intents with too fe
 the share of held-out examples of that intent that scored no higher.
 A p-value <= `alpha` sets the intent to `out_of_scope` (confidence 1 - p), ahead of the
 classifier's ranking, which stays in place below it. So about `alpha` of in-domain requests
-are refused by construction, whatever the featurizer or the data.
+are refused by construction, whatever the featurizer or the data (an intent with n held-out
+examples cannot refuse below alpha = 1/(n+1): tiny training sets need a larger alpha).
 
 The other signals keep their own component: the classifier's explicit `out_of_scope` intent
 (data/out_of_scope.yml) is never overridden, and a close call between two known intents stays
