@@ -11,6 +11,7 @@ retrieved. A customer's message is a query; the engine adds the prefix (E5.query
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.util
 import os
@@ -93,6 +94,16 @@ class MultilingualEncoder:
                 os.environ.pop("OMP_NUM_THREADS", None)
             else:
                 os.environ["OMP_NUM_THREADS"] = previous
+        # The engine links libgomp-a34b3233.so.1.0.0, the very file scikit-learn's wheel ships: when
+        # scikit-learn loaded it first (as Rasa does), the environment variable above came too late
+        # and each encode ran two OpenMP threads, one spinning idle (twice the CPU, measured). The
+        # thread count is therefore set through the runtime the engine actually uses, per calling
+        # thread (OpenMP keeps it per thread), before every encode.
+        engine = ctypes.CDLL(str(directory / ENGINE_FILE))
+        self._set_threads = engine.omp_set_num_threads
+        self._set_threads.argtypes = [ctypes.c_int]
+        self.max_threads = engine.omp_get_max_threads
+        self._threads = threads
         if self._model.dim != EMBEDDING_DIMENSIONS:
             raise UnverifiedModelError(f"{MODEL_PACKAGE}: {self._model.dim} dimensions, expected {EMBEDDING_DIMENSIONS}")
         # the C engine holds per-model scratch buffers: one call at a time
@@ -103,6 +114,7 @@ class MultilingualEncoder:
         if not texts:
             return np.zeros((0, EMBEDDING_DIMENSIONS), np.float32)
         with self._lock:
+            self._set_threads(self._threads)
             return np.array(self._model.query(list(texts)), np.float32).reshape(len(texts), EMBEDDING_DIMENSIONS)
 
 

@@ -144,3 +144,20 @@ def test_featurizer_leaves_messages_without_text_alone():
 def test_featurizer_rejects_a_batch_size_below_one():
     with pytest.raises(ValueError, match="batch_size"):
         MultilingualE5Featurizer.validate_config({"batch_size": 0})
+
+
+def test_the_engine_runs_one_openmp_thread_even_when_scikit_learn_loaded_openmp_first():
+    import subprocess
+    import sys
+
+    # a process of its own: the OpenMP runtime is loaded once per process, and Rasa imports
+    # scikit-learn (which ships the same libgomp file) before any featurizer is built
+    script = (
+        "import sklearn.linear_model, sklearn.utils._openmp_helpers\n"
+        "from bot.nlu.multilingual_encoder import MultilingualEncoder\n"
+        "encoder = MultilingualEncoder()\n"
+        "encoder.encode(['hei'])\n"
+        "print(encoder.max_threads())\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert completed.stdout.strip() == "1"
