@@ -35,7 +35,7 @@ EventList = list[dict[str, Any]]
 DEFAULT_TENANT_VARIABLE = "DEFAULT_TENANT"
 
 
-class UnknownTenant(LookupError):
+class TenantUnresolved(LookupError):
     """The conversation names no tenant, or one that does not exist."""
 
     def __init__(self, slug: str | None) -> None:
@@ -67,7 +67,7 @@ async def tenant_records(tracker: Tracker) -> AsyncIterator[Records]:
     async with get_database().sessionmaker.begin() as session:
         tenant = await tenant_ref(session, slug) if slug else None
         if tenant is None:
-            raise UnknownTenant(slug)
+            raise TenantUnresolved(slug)
         yield Records(session=session, tenant=tenant)
 
 
@@ -87,7 +87,7 @@ async def guarded(
     scratch = CollectingDispatcher()
     try:
         events = await work(scratch)
-    except UnknownTenant as error:
+    except TenantUnresolved as error:
         logger.error("%s: conversation has no usable tenant (%r)", action_name, error.slug)
         dispatcher.utter_message(response="utter_something_went_wrong")
         return list(on_failure or [])
