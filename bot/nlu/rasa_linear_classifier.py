@@ -182,6 +182,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             return messages  # untrained (no intents): leave intents to other components
         for message in messages:
             if not message.get(TEXT):
+                # as Rasa's own classifiers do: no intent at zero confidence, which the
+                # FallbackClassifier turns into nlu_fallback (left unset, it crashed on "")
+                message.set(INTENT, {"name": None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             features = self._combine(*self._feature_parts([message]))
             logits = np.asarray(features @ self._weights.T).ravel() + self._intercepts

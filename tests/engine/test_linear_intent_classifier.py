@@ -93,6 +93,19 @@ def test_predicts_unseen_wordings_with_a_ranking(trained):
         assert message.get("intent")["confidence"] == confidences[0]
 
 
+def test_an_empty_message_gets_no_intent_at_zero_confidence_for_the_fallback(trained):
+    from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+
+    featurization, _, classifier = trained
+    [message] = classifier.process([featurization.message("")])
+    assert message.get("intent") == {"name": None, "confidence": 0.0}
+    assert message.get("intent_ranking") == []
+
+    fallback = FallbackClassifier.create(FallbackClassifier.get_default_config(), None, None, CONTEXT)
+    [message] = fallback.process([message])
+    assert message.get("intent")["name"] == "nlu_fallback"
+
+
 def test_loaded_model_predicts_exactly_like_the_trained_one(trained):
     featurization, storage, classifier = trained
     loaded = LinearIntentClassifier.load({}, storage, Resource("linear"), CONTEXT)
