@@ -228,6 +228,7 @@ def set_agent_tenants(argv: list[str]) -> int:
 
 async def _set_agent_tenants(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
     requeued = await admin.set_agent_tenants(sessionmaker, args.email, args.slugs)
+    await _tell_gateways(sessionmaker, args.email)
     print(f"{args.email} now serves {', '.join(args.slugs) or 'no tenants'}")
     if requeued:
         print(f"{requeued} open chat(s) of dropped tenants went back to the queue")
@@ -256,8 +257,34 @@ def reset_password(argv: list[str]) -> int:
 
 async def _reset_password(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
     ended = await admin.reset_password(sessionmaker, args.email, read_password(args.password_env))
+    await _tell_gateways(sessionmaker, args.email)
     print(f"password of {args.email} changed; {ended} session(s) ended")
     return 0
+
+
+async def _tell_gateways(sessionmaker: Sessionmaker, email: str) -> None:
+    """With REDIS_URL, the agent's open consoles on every gateway re-check at once; without
+    it they do within AGENT_SESSION_RECHECK_SECONDS."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        return
+    from redis.asyncio import Redis
+
+    from bot.db.agents import find_agent_by_email
+    from bot.events.agent_access import publish_access_changed
+    from bot.events.redis_bus import RedisBus
+
+    async with sessionmaker() as session:
+        agent = await find_agent_by_email(session, email)
+    if agent is None:
+        return
+    redis = Redis.from_url(url, socket_connect_timeout=2.0)
+    bus = RedisBus(redis, prefix=os.environ.get("REDIS_PREFIX", "").strip() or "bpo:")
+    try:
+        await publish_access_changed(bus, agent.id)
+    finally:
+        await bus.close()
+        await redis.aclose()
 
 
 # --- canned responses and FAQ answers ------------------------------------------------

@@ -29,7 +29,7 @@ from bot.db.models import LANGUAGES, Agent, FaqAnswer
 from bot.db.tenant_admin import DuplicateTenant, InvalidTenantData, NewTenant
 from bot.db.tenants import TenantRef
 from bot.gateway.errors import BadRequest, GatewayError, NotFound
-from bot.console.keys import DATABASE
+from bot.console.keys import AGENT_HUB, DATABASE
 from bot.admin import use_cases as admin
 from bot.admin.cli import DEFAULT_BUSINESS_HOURS
 from bot.handoff.business_hours import InvalidBusinessHours
@@ -209,11 +209,13 @@ async def set_agent_tenants(request: web.Request) -> web.Response:
     await _admin_for_change(request)
     slugs = _strings(await json_body(request), "tenants")
     sessionmaker = request.app[DATABASE].sessionmaker
-    email = await _agent_email(sessionmaker, _agent_id(request))
+    agent_id = _agent_id(request)
+    email = await _agent_email(sessionmaker, agent_id)
     try:
         requeued = await admin.set_agent_tenants(sessionmaker, email, slugs)
     except TenantNotFound as error:
         raise _body_tenants(error) from None
+    await request.app[AGENT_HUB].access_changed(agent_id)  # open consoles narrow at once
     return web.json_response({"tenants": list(dict.fromkeys(slugs)), "requeued": requeued})
 
 
@@ -235,8 +237,10 @@ async def reset_password(request: web.Request) -> web.Response:
     await _admin_for_change(request)
     password = _string(await json_body(request), "password")
     sessionmaker = request.app[DATABASE].sessionmaker
-    email = await _agent_email(sessionmaker, _agent_id(request))
+    agent_id = _agent_id(request)
+    email = await _agent_email(sessionmaker, agent_id)
     ended = await admin.reset_password(sessionmaker, email, password)
+    await request.app[AGENT_HUB].access_changed(agent_id)  # open consoles close at once
     return web.json_response({"sessions_ended": ended})
 
 

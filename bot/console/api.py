@@ -91,7 +91,7 @@ async def logout(request: web.Request) -> web.Response:
         return response
     agent = await agent_for_change(request)
     await request.app[AGENT_LOGIN].logout(session_token(request))
-    await request.app[AGENT_HUB].close_agent(agent.scope.agent_id)
+    await request.app[AGENT_HUB].signed_out(agent.scope.agent_id)
     await request.app[HANDOFF].set_presence(agent.scope, "offline")
     response = web.json_response({"logged_out": True})
     clear_session_cookie(request, response)
@@ -270,4 +270,4 @@ async def update_ticket(request: web.Request) -> web.Response:
 async def agent_socket(request: web.Request) -> web.StreamResponse:
     require_own_origin(request)
     agent = await current_agent(request)
-    return await request.app[AGENT_HUB].serve(request, agent.scope, session_token(request) or "")
+    return await request.app[AGENT_HUB].serve(request, agent, session_token(request) or "")

@@ -101,6 +101,7 @@ def _console_settings(settings: Settings) -> ConsoleSettings:
         public_origin=settings.public_origin,
         secure_cookies=settings.secure_cookies,
         disconnect_grace_seconds=settings.agent_disconnect_grace_seconds,
+        session_recheck_seconds=settings.agent_session_recheck_seconds,
         database_url=settings.database_url,
     )
 

@@ -73,6 +73,9 @@ class Settings:
     # after their console lost its connection before going back to the queue.
     agent_session_hours: float = 12.0
     agent_disconnect_grace_seconds: float = 60.0
+    # An open console re-checks its session and tenants at least this often (a logout,
+    # password reset or tenant change through the gateway acts at once, on every instance).
+    agent_session_recheck_seconds: float = 15.0
     # Login attempts per client address (argon2 makes each one cost CPU).
     login_rate_limit: RateLimit = RateLimit(10, 60.0)
 
@@ -113,6 +116,9 @@ class Settings:
             agent_session_hours=_positive(env, "AGENT_SESSION_HOURS", cls.agent_session_hours),
             agent_disconnect_grace_seconds=_positive(
                 env, "AGENT_DISCONNECT_GRACE_SECONDS", cls.agent_disconnect_grace_seconds
+            ),
+            agent_session_recheck_seconds=_positive(
+                env, "AGENT_SESSION_RECHECK_SECONDS", cls.agent_session_recheck_seconds
             ),
             login_rate_limit=_rate(env, "LOGIN_RATE_LIMIT", cls.login_rate_limit),
         )
