@@ -28,6 +28,7 @@ from bot.db.errors import DomainError
 from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, Ticket
 from bot.db.tickets import change_ticket_status, open_ticket
 from bot.gateway.errors import BadRequest
+from bot.text_input import clean_text
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -185,7 +186,7 @@ async def send_message(request: web.Request) -> web.Response:
     scope = (await agent_for_change(request)).scope
     text = text_field(await json_body(request), "text")
     message = await request.app[HANDOFF].agent_message(
-        scope, request.match_info["conversation_id"], text or ""
+        scope, request.match_info["conversation_id"], clean_text(text or "")
     )
     return web.json_response({"message": views.message_view(message)}, status=201)
 
@@ -195,7 +196,7 @@ async def add_note(request: web.Request) -> web.Response:
     scope = (await agent_for_change(request)).scope
     text = text_field(await json_body(request), "text")
     note = await request.app[WORKSPACE].add_note(
-        scope, request.match_info["conversation_id"], text or ""
+        scope, request.match_info["conversation_id"], clean_text(text or "")
     )
     return web.json_response({"note": views.note_view(note)}, status=201)
 

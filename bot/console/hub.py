@@ -43,6 +43,7 @@ from bot.console.door import HandoffDoor
 from bot.handoff.errors import SessionInvalid
 from bot.db.types import utcnow
 from bot.handoff.login import AgentLogin, AuthenticatedAgent
+from bot.text_input import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -263,7 +264,7 @@ class AgentHub:
             text = frame.get("text")
             if not isinstance(text, str):
                 raise UnknownFrame("message.text must be a string.")
-            message = await handoff.agent_message(scope, conversation_id, text)
+            message = await handoff.agent_message(scope, conversation_id, clean_text(text))
             return {"type": "sent", "conversation_id": conversation_id, "seq": message.seq}
         if kind == "typing":
             if not isinstance(frame.get("on"), bool):
