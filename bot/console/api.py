@@ -23,6 +23,7 @@ from bot.console.session_auth import (
     session_token,
     set_session_cookie,
 )
+from bot.db import audit
 from bot.db.assignments import conversation_for_agent
 from bot.db.errors import DomainError
 from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, Ticket
@@ -249,6 +250,11 @@ async def create_ticket(request: web.Request) -> web.Response:
             category=category,
             priority=priority,
         )
+        await audit.record(
+            session, audit.Actor.agent(scope), audit.TICKET_OPENED, tenant_id=scoped.tenant.id,
+            target_kind="ticket", target_id=ticket.reference,
+            details={"conversation": scoped.conversation.id, "category": ticket.category},
+        )
         view = views.ticket_view(ticket)
     return web.json_response({"ticket": view}, status=201)
 
@@ -262,6 +268,11 @@ async def update_ticket(request: web.Request) -> web.Response:
         scoped = await conversation_for_agent(session, scope, request.match_info["conversation_id"])
         ticket = await change_ticket_status(
             session, scoped.tenant, request.match_info["reference"], status or ""
+        )
+        await audit.record(
+            session, audit.Actor.agent(scope), audit.TICKET_STATUS_CHANGED, tenant_id=scoped.tenant.id,
+            target_kind="ticket", target_id=ticket.reference,
+            details={"conversation": scoped.conversation.id, "to": ticket.status},
         )
         view = views.ticket_view(ticket)
     return web.json_response({"ticket": view})
