@@ -197,8 +197,8 @@ class AgentHub:
             try:
                 if not await self._recheck_session(connection):
                     return
-            except Exception:  # the database away for a moment: the next round (or frame) checks
-                log.exception("re-checking a console's session failed")
+            except Exception as error:  # the database away for a moment: the next round checks
+                log.warning("re-checking a console's session failed (%s)", type(error).__name__)
                 if connection.expired():
                     await _end_session(connection, b"session ended")
                     return
