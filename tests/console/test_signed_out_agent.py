@@ -8,6 +8,7 @@ test_two_gateway_instances.py.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import uuid
@@ -18,6 +19,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient
 
+from bot.admin import cli
 from bot.admin import use_cases as admin
 from bot.db import Database
 from bot.db.agents import create_agent, find_agent_by_email
@@ -241,3 +243,19 @@ async def test_removing_every_tenant_leaves_the_console_hearing_no_tenant(
     await kari.send(type="heartbeat", ref="h")
     await kari.next_of("heartbeat_ack", ref="h")
     assert not [f for f in kari.received if f.get("tenant_id") == nordlys]
+
+
+async def test_a_password_reset_from_the_command_line_with_redis_closes_consoles_at_once(
+    make_gateway: Callable[..., Awaitable[TestClient]], db_url: str, people: Open,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    prefix = f"bpo-test-{secrets.token_hex(4)}:"
+    # A re-check far away: only the signal the command publishes can close the socket in time.
+    gateway = await make_gateway(redis_url=REDIS_URL, redis_prefix=prefix, agent_session_recheck_seconds=600)
+    kari = await people(gateway, KARI)
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
+    monkeypatch.setenv("REDIS_PREFIX", prefix)
+    monkeypatch.setenv("NEW_PASSWORD", "a-brand-new-password-42")
+    argv = ["--database-url", db_url, KARI, "--password-env", "NEW_PASSWORD"]
+    assert await asyncio.to_thread(cli.reset_password, argv) == 0
+    assert await closed_with(kari) == SESSION_ENDED
