@@ -20,6 +20,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db.agents import MAX_CONCURRENT_CHATS_LIMIT
+from bot.db.audit import Actor
 from bot.db.canned import normalize_shortcut
 from bot.db.engine import Database, database_url, to_async_url
 from bot.db.errors import DomainError
@@ -148,6 +149,7 @@ async def _create_tenant(args: argparse.Namespace, sessionmaker: Sessionmaker) -
             allowed_origins=tuple(args.origin),
             auto_assign=not args.no_auto_assign,
         ),
+        actor=Actor.cli(),
     )
     print(f"tenant {tenant.slug} created (tickets {tenant.ticket_prefix}-1001 onwards)")
     _print_secret(secret)
@@ -164,7 +166,7 @@ def rotate_identity_secret(argv: list[str]) -> int:
 
 
 async def _rotate_identity_secret(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
-    secret = await admin.rotate_identity_secret(sessionmaker, args.slug)
+    secret = await admin.rotate_identity_secret(sessionmaker, args.slug, actor=Actor.cli())
     print(f"tenant {args.slug} has a new identity secret")
     _print_secret(secret)
     return 0
@@ -210,6 +212,7 @@ async def _create_agent(args: argparse.Namespace, sessionmaker: Sessionmaker) ->
         tenant_slugs=args.tenant,
         languages=args.language or ["en"],
         max_concurrent_chats=args.max_chats,
+        actor=Actor.cli(),
     )
     tenants = ", ".join(args.tenant) or "no tenants yet (see set-agent-tenants)"
     print(f"agent {agent.email} ({agent.role}) created; serves {tenants}; speaks {', '.join(agent.languages)}")
@@ -227,7 +230,8 @@ def set_agent_tenants(argv: list[str]) -> int:
 
 
 async def _set_agent_tenants(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
-    requeued = await admin.set_agent_tenants(sessionmaker, args.email, args.slugs)
+    requeued = await admin.set_agent_tenants(sessionmaker, args.email, args.slugs, actor=Actor.cli())
+    await _tell_gateways(sessionmaker, args.email)
     print(f"{args.email} now serves {', '.join(args.slugs) or 'no tenants'}")
     if requeued:
         print(f"{requeued} open chat(s) of dropped tenants went back to the queue")
@@ -242,7 +246,7 @@ def set_agent_languages(argv: list[str]) -> int:
 
 
 async def _set_agent_languages(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
-    await admin.set_agent_languages(sessionmaker, args.email, args.languages)
+    await admin.set_agent_languages(sessionmaker, args.email, args.languages, actor=Actor.cli())
     print(f"{args.email} now chats in {', '.join(dict.fromkeys(args.languages))}")
     return 0
 
@@ -255,9 +259,37 @@ def reset_password(argv: list[str]) -> int:
 
 
 async def _reset_password(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
-    ended = await admin.reset_password(sessionmaker, args.email, read_password(args.password_env))
+    ended = await admin.reset_password(
+        sessionmaker, args.email, read_password(args.password_env), actor=Actor.cli()
+    )
+    await _tell_gateways(sessionmaker, args.email)
     print(f"password of {args.email} changed; {ended} session(s) ended")
     return 0
+
+
+async def _tell_gateways(sessionmaker: Sessionmaker, email: str) -> None:
+    """With REDIS_URL, the agent's open consoles on every gateway re-check at once; without
+    it they do within AGENT_SESSION_RECHECK_SECONDS."""
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        return
+    from redis.asyncio import Redis
+
+    from bot.db.agents import find_agent_by_email
+    from bot.events.agent_access import publish_access_changed
+    from bot.events.redis_bus import RedisBus
+
+    async with sessionmaker() as session:
+        agent = await find_agent_by_email(session, email)
+    if agent is None:
+        return
+    redis = Redis.from_url(url, socket_connect_timeout=2.0)
+    bus = RedisBus(redis, prefix=os.environ.get("REDIS_PREFIX", "").strip() or "bpo:")
+    try:
+        await publish_access_changed(bus, agent.id)
+    finally:
+        await bus.close()
+        await redis.aclose()
 
 
 # --- canned responses and FAQ answers ------------------------------------------------
@@ -284,11 +316,15 @@ def canned(argv: list[str]) -> int:
 
 async def _canned(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
     if args.action == "add":
-        added = await admin.put_canned_response(sessionmaker, args.slug, args.shortcut, args.text)
+        added = await admin.put_canned_response(
+            sessionmaker, args.slug, args.shortcut, args.text, actor=Actor.cli()
+        )
         print(f"{'added' if added else 'replaced'} /{normalize_shortcut(args.shortcut)} for {args.slug}")
         return 0
     if args.action == "remove":
-        if not await admin.remove_canned_response(sessionmaker, args.slug, args.shortcut):
+        if not await admin.remove_canned_response(
+            sessionmaker, args.slug, args.shortcut, actor=Actor.cli()
+        ):
             print(f"error: {args.slug} has no canned response /{args.shortcut}", file=sys.stderr)
             return 1
         print(f"removed /{normalize_shortcut(args.shortcut)} from {args.slug}")
@@ -322,7 +358,9 @@ def faq(argv: list[str]) -> int:
 
 async def _faq(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
     if args.action == "set":
-        added = await admin.set_faq_answer(sessionmaker, args.slug, args.key, args.language, args.answer)
+        added = await admin.set_faq_answer(
+            sessionmaker, args.slug, args.key, args.language, args.answer, actor=Actor.cli()
+        )
         print(f"{'added' if added else 'replaced'} {args.key} [{args.language}] for {args.slug}")
         return 0
     answers = await admin.faq_answers(sessionmaker, args.slug, language=args.language)

@@ -22,6 +22,7 @@ from bot.console.errors import Conflict, Forbidden, to_gateway_error
 from bot.console.session_auth import agent_for_change, current_agent
 from bot.db import agents as agent_store
 from bot.db.agents import AgentNotFound, DuplicateAgentEmail, InvalidAgentData
+from bot.db.audit import Actor
 from bot.db.canned import InvalidCannedResponse, normalize_shortcut
 from bot.db.errors import DomainError, TenantNotFound
 from bot.db.faq_admin import InvalidFaqAnswer
@@ -29,7 +30,7 @@ from bot.db.models import LANGUAGES, Agent, FaqAnswer
 from bot.db.tenant_admin import DuplicateTenant, InvalidTenantData, NewTenant
 from bot.db.tenants import TenantRef
 from bot.gateway.errors import BadRequest, GatewayError, NotFound
-from bot.console.keys import DATABASE
+from bot.console.keys import AGENT_HUB, DATABASE
 from bot.admin import use_cases as admin
 from bot.admin.cli import DEFAULT_BUSINESS_HOURS
 from bot.handoff.business_hours import InvalidBusinessHours
@@ -49,9 +50,12 @@ async def _admin(request: web.Request) -> None:
     _require_admin_role((await current_agent(request)).scope.role)
 
 
-async def _admin_for_change(request: web.Request) -> None:
-    """A write: a logged-in admin with the session's CSRF token, else 401 / 403."""
-    _require_admin_role((await agent_for_change(request)).scope.role)
+async def _admin_for_change(request: web.Request) -> Actor:
+    """A write: a logged-in admin with the session's CSRF token, else 401 / 403; returns who
+    they are for the audit log."""
+    scope = (await agent_for_change(request)).scope
+    _require_admin_role(scope.role)
+    return Actor.agent(scope)
 
 
 def _require_admin_role(role: str) -> None:
@@ -142,7 +146,7 @@ def _secret_response(payload: dict[str, Any], status: int = 200) -> web.Response
 @_admin_errors
 async def create_tenant(request: web.Request) -> web.Response:
     """A new tenant; its identity secret is in this answer only."""
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     body = await json_body(request)
     hours = body.get("business_hours", json.loads(DEFAULT_BUSINESS_HOURS))
     if not isinstance(hours, dict):
@@ -159,16 +163,16 @@ async def create_tenant(request: web.Request) -> web.Response:
         allowed_origins=tuple(_strings(body, "allowed_origins", default=[])),
         auto_assign=_boolean(body, "auto_assign", True),
     )
-    tenant, secret = await admin.create_tenant(request.app[DATABASE].sessionmaker, spec)
+    tenant, secret = await admin.create_tenant(request.app[DATABASE].sessionmaker, spec, actor=actor)
     return _secret_response({"tenant": _tenant_view(tenant), "identity_secret": secret}, status=201)
 
 
 @_admin_errors
 async def rotate_identity_secret(request: web.Request) -> web.Response:
     """A new identity secret for the tenant (in this answer only); the old one stops verifying."""
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     slug = request.match_info["slug"]
-    secret = await admin.rotate_identity_secret(request.app[DATABASE].sessionmaker, slug)
+    secret = await admin.rotate_identity_secret(request.app[DATABASE].sessionmaker, slug, actor=actor)
     return _secret_response({"tenant": slug, "identity_secret": secret})
 
 
@@ -182,7 +186,7 @@ def _tenant_view(tenant: TenantRef) -> dict[str, Any]:
 @_admin_errors
 async def create_agent(request: web.Request) -> web.Response:
     """A new agent; the password is taken from the body and never echoed."""
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     body = await json_body(request)
     tenant_slugs = _strings(body, "tenants", default=[])
     try:
@@ -197,6 +201,7 @@ async def create_agent(request: web.Request) -> web.Response:
             max_concurrent_chats=_integer(
                 body, "max_concurrent_chats", agent_store.DEFAULT_MAX_CONCURRENT_CHATS
             ),
+            actor=actor,
         )
     except TenantNotFound as error:
         raise _body_tenants(error) from None
@@ -206,24 +211,28 @@ async def create_agent(request: web.Request) -> web.Response:
 @_admin_errors
 async def set_agent_tenants(request: web.Request) -> web.Response:
     """Replace the agent's tenants; their open chats of dropped tenants go back to the queue."""
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     slugs = _strings(await json_body(request), "tenants")
     sessionmaker = request.app[DATABASE].sessionmaker
-    email = await _agent_email(sessionmaker, _agent_id(request))
+    agent_id = _agent_id(request)
+    email = await _agent_email(sessionmaker, agent_id)
     try:
-        requeued = await admin.set_agent_tenants(sessionmaker, email, slugs)
+        requeued = await admin.set_agent_tenants(sessionmaker, email, slugs, actor=actor)
     except TenantNotFound as error:
         raise _body_tenants(error) from None
+    await request.app[AGENT_HUB].access_changed(agent_id)  # open consoles narrow at once
     return web.json_response({"tenants": list(dict.fromkeys(slugs)), "requeued": requeued})
 
 
 @_admin_errors
 async def set_agent_languages(request: web.Request) -> web.Response:
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     languages = _strings(await json_body(request), "languages")
     sessionmaker = request.app[DATABASE].sessionmaker
     agent_id = _agent_id(request)
-    await admin.set_agent_languages(sessionmaker, await _agent_email(sessionmaker, agent_id), languages)
+    await admin.set_agent_languages(
+        sessionmaker, await _agent_email(sessionmaker, agent_id), languages, actor=actor
+    )
     async with sessionmaker() as session:
         stored = await agent_store.get_agent(session, agent_id)
         return web.json_response({"languages": list(stored.languages) if stored else []})
@@ -232,11 +241,13 @@ async def set_agent_languages(request: web.Request) -> web.Response:
 @_admin_errors
 async def reset_password(request: web.Request) -> web.Response:
     """Set a new password and end every session of the agent (the password is never echoed)."""
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     password = _string(await json_body(request), "password")
     sessionmaker = request.app[DATABASE].sessionmaker
-    email = await _agent_email(sessionmaker, _agent_id(request))
-    ended = await admin.reset_password(sessionmaker, email, password)
+    agent_id = _agent_id(request)
+    email = await _agent_email(sessionmaker, agent_id)
+    ended = await admin.reset_password(sessionmaker, email, password, actor=actor)
+    await request.app[AGENT_HUB].access_changed(agent_id)  # open consoles close at once
     return web.json_response({"sessions_ended": ended})
 
 
@@ -274,11 +285,11 @@ async def list_canned(request: web.Request) -> web.Response:
 @_admin_errors
 async def put_canned(request: web.Request) -> web.Response:
     """Add a canned response (201) or replace the text of its shortcut (200)."""
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     body = await json_body(request)
     shortcut, text = _string(body, "shortcut"), _string(body, "text")
     added = await admin.put_canned_response(
-        request.app[DATABASE].sessionmaker, request.match_info["slug"], shortcut, text
+        request.app[DATABASE].sessionmaker, request.match_info["slug"], shortcut, text, actor=actor
     )
     return web.json_response(
         {"canned": {"shortcut": normalize_shortcut(shortcut), "text": text.strip()}, "added": added},
@@ -288,9 +299,11 @@ async def put_canned(request: web.Request) -> web.Response:
 
 @_admin_errors
 async def remove_canned(request: web.Request) -> web.Response:
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     slug, shortcut = request.match_info["slug"], request.match_info["shortcut"]
-    if not await admin.remove_canned_response(request.app[DATABASE].sessionmaker, slug, shortcut):
+    if not await admin.remove_canned_response(
+        request.app[DATABASE].sessionmaker, slug, shortcut, actor=actor
+    ):
         raise NotFound(f"{slug} has no canned response /{normalize_shortcut(shortcut)}.")
     return web.json_response({"removed": normalize_shortcut(shortcut)})
 
@@ -311,11 +324,11 @@ async def list_faq(request: web.Request) -> web.Response:
 @_admin_errors
 async def put_faq(request: web.Request) -> web.Response:
     """Add (201) or replace (200) the tenant's answer for a response key and language."""
-    await _admin_for_change(request)
+    actor = await _admin_for_change(request)
     answer = _string(await json_body(request), "answer")
     key, language = request.match_info["key"], request.match_info["language"]
     added = await admin.set_faq_answer(
-        request.app[DATABASE].sessionmaker, request.match_info["slug"], key, language, answer
+        request.app[DATABASE].sessionmaker, request.match_info["slug"], key, language, answer, actor=actor
     )
     return web.json_response(
         {"faq": {"key": key.strip().lower(), "language": language, "answer": answer.strip()}, "added": added},

@@ -23,11 +23,13 @@ from bot.console.session_auth import (
     session_token,
     set_session_cookie,
 )
+from bot.db import audit
 from bot.db.assignments import conversation_for_agent
 from bot.db.errors import DomainError
 from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, Ticket
 from bot.db.tickets import change_ticket_status, open_ticket
 from bot.gateway.errors import BadRequest
+from bot.text_input import clean_text
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -91,7 +93,7 @@ async def logout(request: web.Request) -> web.Response:
         return response
     agent = await agent_for_change(request)
     await request.app[AGENT_LOGIN].logout(session_token(request))
-    await request.app[AGENT_HUB].close_agent(agent.scope.agent_id)
+    await request.app[AGENT_HUB].signed_out(agent.scope.agent_id)
     await request.app[HANDOFF].set_presence(agent.scope, "offline")
     response = web.json_response({"logged_out": True})
     clear_session_cookie(request, response)
@@ -185,7 +187,7 @@ async def send_message(request: web.Request) -> web.Response:
     scope = (await agent_for_change(request)).scope
     text = text_field(await json_body(request), "text")
     message = await request.app[HANDOFF].agent_message(
-        scope, request.match_info["conversation_id"], text or ""
+        scope, request.match_info["conversation_id"], clean_text(text or "")
     )
     return web.json_response({"message": views.message_view(message)}, status=201)
 
@@ -195,7 +197,7 @@ async def add_note(request: web.Request) -> web.Response:
     scope = (await agent_for_change(request)).scope
     text = text_field(await json_body(request), "text")
     note = await request.app[WORKSPACE].add_note(
-        scope, request.match_info["conversation_id"], text or ""
+        scope, request.match_info["conversation_id"], clean_text(text or "")
     )
     return web.json_response({"note": views.note_view(note)}, status=201)
 
@@ -248,6 +250,11 @@ async def create_ticket(request: web.Request) -> web.Response:
             category=category,
             priority=priority,
         )
+        await audit.record(
+            session, audit.Actor.agent(scope), audit.TICKET_OPENED, tenant_id=scoped.tenant.id,
+            target_kind="ticket", target_id=ticket.reference,
+            details={"conversation": scoped.conversation.id, "category": ticket.category},
+        )
         view = views.ticket_view(ticket)
     return web.json_response({"ticket": view}, status=201)
 
@@ -262,6 +269,11 @@ async def update_ticket(request: web.Request) -> web.Response:
         ticket = await change_ticket_status(
             session, scoped.tenant, request.match_info["reference"], status or ""
         )
+        await audit.record(
+            session, audit.Actor.agent(scope), audit.TICKET_STATUS_CHANGED, tenant_id=scoped.tenant.id,
+            target_kind="ticket", target_id=ticket.reference,
+            details={"conversation": scoped.conversation.id, "to": ticket.status},
+        )
         view = views.ticket_view(ticket)
     return web.json_response({"ticket": view})
 
@@ -270,4 +282,4 @@ async def update_ticket(request: web.Request) -> web.Response:
 async def agent_socket(request: web.Request) -> web.StreamResponse:
     require_own_origin(request)
     agent = await current_agent(request)
-    return await request.app[AGENT_HUB].serve(request, agent.scope, session_token(request) or "")
+    return await request.app[AGENT_HUB].serve(request, agent, session_token(request) or "")

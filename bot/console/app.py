@@ -50,7 +50,11 @@ def create_console_app(
         app[keys.LOGIN_LIMITER] = shared.login_limiter
         app[keys.BUS] = shared.bus
         hub = AgentHub(
-            shared.handoff, shared.login, shared.bus, grace_seconds=settings.disconnect_grace_seconds
+            shared.handoff,
+            shared.login,
+            shared.bus,
+            grace_seconds=settings.disconnect_grace_seconds,
+            recheck_seconds=settings.session_recheck_seconds,
         )
         app[keys.AGENT_HUB] = hub
         yield

@@ -8,9 +8,15 @@ Protocol (docs/agent-console.md): one JSON object per frame.
                    sent{conversation_id, seq} | error{code, message} and the events of the
                    agent's tenants: message | typing | ownership | queue_changed | rated
 
-Each frame re-checks the session (a logout or expiry ends the socket) and works
-with the scope read fresh, so a removed tenant is gone at once. Events come
-only from the topics of the tenants the agent serves.
+A socket never outlives its session or hears a tenant the agent no longer serves:
+- every frame re-checks the session and works with the scope read fresh;
+- a watch per socket re-checks at the session's expiry, every `recheck_seconds`
+  (changes made where no event is published, e.g. the admin CLI without Redis), and
+  at once when an access signal arrives on the agent's topic (bot.events.agent_access:
+  logout, password reset, tenants changed; published to every gateway instance);
+- a session that ended closes the socket (4401); a changed set of tenants re-subscribes
+  the socket to the tenants that remain and tells the console to reload its queue.
+Events come only from the topics of the tenants the agent serves.
 
 An agent whose last console closes keeps their chats for the grace period; if no
 console comes back by then, they go offline and their chats return to the queue
@@ -22,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
@@ -30,11 +36,14 @@ from aiohttp import WSCloseCode, WSMsgType, web
 from bot.console.errors import to_gateway_error
 from bot.db.agents import AgentScope
 from bot.db.errors import DomainError
+from bot.events import agent_access
 from bot.events.bus import EventBus, Subscription, agent_topic, tenant_topic
 from bot.gateway.errors import BadJson, GatewayError, UnknownFrame
 from bot.console.door import HandoffDoor
 from bot.handoff.errors import SessionInvalid
-from bot.handoff.login import AgentLogin
+from bot.db.types import utcnow
+from bot.handoff.login import AgentLogin, AuthenticatedAgent
+from bot.text_input import clean_text
 
 log = logging.getLogger(__name__)
 
@@ -42,13 +51,26 @@ MAX_FRAME_BYTES = 16 * 1024
 HEARTBEAT_SECONDS = 30.0
 SESSION_ENDED = 4401  # application close code: log in again
 PRESENCES = ("online", "away")  # what the console may choose; offline = logging out
+DEFAULT_RECHECK_SECONDS = 15.0
+
+
+def _topics(scope: AgentScope) -> list[str]:
+    return [tenant_topic(t) for t in scope.tenant_ids] + [agent_topic(scope.agent_id)]
 
 
 class AgentConnection:
-    def __init__(self, ws: web.WebSocketResponse, scope: AgentScope, token: str) -> None:
+    def __init__(self, ws: web.WebSocketResponse, agent: AuthenticatedAgent, token: str) -> None:
         self.ws = ws
-        self.scope = scope
+        self.scope = agent.scope
+        self.expires_at = agent.expires_at
         self.token = token
+        self.recheck = asyncio.Event()  # set by an access signal: re-check now
+        self.subscription: Subscription | None = None
+        self.forward: asyncio.Task[None] | None = None
+        self.checking = asyncio.Lock()  # the watch and a frame may re-check at the same time
+
+    def expired(self) -> bool:
+        return utcnow() >= self.expires_at
 
     async def send(self, frame: dict[str, Any]) -> None:
         if self.ws.closed:
@@ -61,12 +83,19 @@ class AgentConnection:
 
 class AgentHub:
     def __init__(
-        self, handoff: HandoffDoor, login: AgentLogin, bus: EventBus, *, grace_seconds: float
+        self,
+        handoff: HandoffDoor,
+        login: AgentLogin,
+        bus: EventBus,
+        *,
+        grace_seconds: float,
+        recheck_seconds: float = DEFAULT_RECHECK_SECONDS,
     ) -> None:
         self._handoff = handoff
         self._login = login
         self._bus = bus
         self._grace = grace_seconds
+        self._recheck = recheck_seconds
         self._connections: dict[int, set[AgentConnection]] = {}
         self._grace_periods: set[asyncio.Task[None]] = set()
         self._closing = False  # shutting down: consoles closed by the restart keep their chats
@@ -75,17 +104,17 @@ class AgentHub:
         return bool(self._connections.get(agent_id))
 
     async def serve(
-        self, request: web.Request, scope: AgentScope, token: str
+        self, request: web.Request, agent: AuthenticatedAgent, token: str
     ) -> web.WebSocketResponse:
-        """Run one console's socket until it closes (`token`: its session, re-checked per frame)."""
+        """Run one console's socket until it closes (`token`: its session, re-checked)."""
         ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=MAX_FRAME_BYTES)
         await ws.prepare(request)
-        topics = [tenant_topic(t) for t in scope.tenant_ids] + [agent_topic(scope.agent_id)]
+        scope = agent.scope
+        connection = AgentConnection(ws, agent, token)
         # Live before 'ready': the console sees every event from then on.
-        subscription = await self._bus.subscribe(topics)
-        connection = AgentConnection(ws, scope, token)
+        await self._subscribe(connection)
         self._connections.setdefault(scope.agent_id, set()).add(connection)
-        forward = asyncio.create_task(self._forward(connection, subscription))
+        watch = asyncio.create_task(self._watch(connection))
         try:
             await connection.send({"type": "ready", "agent_id": scope.agent_id})
             await self._set_presence(connection, "online")
@@ -96,8 +125,8 @@ class AgentHub:
                     await self._report(connection, BadJson(), None)
         finally:
             # No await in here: the handler may be finishing because it was cancelled.
-            forward.cancel()
-            subscription.close()
+            watch.cancel()
+            self._unsubscribe(connection)
             self._connections[scope.agent_id].discard(connection)
             if not self._connections[scope.agent_id]:
                 del self._connections[scope.agent_id]
@@ -107,10 +136,18 @@ class AgentHub:
                     task.add_done_callback(self._grace_periods.discard)
         return ws
 
-    async def close_agent(self, agent_id: int) -> None:
-        """Close every console of the agent (they logged out)."""
+    async def signed_out(self, agent_id: int) -> None:
+        """The agent logged out: close their consoles here now, and on every other instance."""
+        await self._close_agent(agent_id)
+        await agent_access.publish_signed_out(self._bus, agent_id)
+
+    async def access_changed(self, agent_id: int) -> None:
+        """Sessions ended or tenants changed: every console of the agent re-checks at once."""
+        await agent_access.publish_access_changed(self._bus, agent_id)
+
+    async def _close_agent(self, agent_id: int) -> None:
         for connection in list(self._connections.get(agent_id, ())):
-            await connection.ws.close(code=SESSION_ENDED, message=b"logged out")
+            await _end_session(connection, b"logged out")
 
     async def close_all(self) -> None:
         self._closing = True
@@ -125,20 +162,73 @@ class AgentHub:
             task.cancel()
         await asyncio.gather(*self._grace_periods, return_exceptions=True)
 
+    async def _subscribe(self, connection: AgentConnection) -> None:
+        connection.subscription = await self._bus.subscribe(_topics(connection.scope))
+        connection.forward = asyncio.create_task(self._forward(connection, connection.subscription))
+
+    def _unsubscribe(self, connection: AgentConnection) -> None:
+        if connection.forward is not None:
+            connection.forward.cancel()
+        if connection.subscription is not None:
+            connection.subscription.close()
+
     async def _forward(self, connection: AgentConnection, subscription: Subscription) -> None:
         async for event in subscription:  # ends when the subscription (or the bus) closes
+            if agent_access.is_signal(event):
+                if event["type"] == agent_access.SIGNED_OUT:
+                    await _end_session(connection, b"logged out")
+                    return
+                connection.recheck.set()
+                continue
+            if connection.expired():
+                connection.recheck.set()  # the watch closes it; nothing more is delivered
+                return
             await connection.send(event)
+
+    async def _watch(self, connection: AgentConnection) -> None:
+        """Re-check the session at its expiry, periodically, and when a signal asks to."""
+        while not connection.ws.closed:
+            until_expiry = (connection.expires_at - utcnow()).total_seconds()
+            try:
+                await asyncio.wait_for(connection.recheck.wait(), max(0.0, min(until_expiry, self._recheck)))
+            except (TimeoutError, asyncio.TimeoutError):
+                pass
+            connection.recheck.clear()
+            try:
+                if not await self._recheck_session(connection):
+                    return
+            except Exception as error:  # the database away for a moment: the next round checks
+                log.warning("re-checking a console's session failed (%s)", type(error).__name__)
+                if connection.expired():
+                    await _end_session(connection, b"session ended")
+                    return
+
+    async def _recheck_session(self, connection: AgentConnection) -> bool:
+        """Read the session and scope fresh: False (and the socket closed) when the session ended;
+        a changed set of tenants re-subscribes the socket to the tenants that remain."""
+        async with connection.checking:
+            return await self._recheck_session_now(connection)
+
+    async def _recheck_session_now(self, connection: AgentConnection) -> bool:
+        try:
+            agent = await self._login.authenticate(connection.token)
+        except SessionInvalid:
+            await _end_session(connection, b"session ended")
+            return False
+        before = connection.scope.tenant_ids
+        connection.scope, connection.expires_at = agent.scope, agent.expires_at
+        if set(agent.scope.tenant_ids) != set(before):
+            self._unsubscribe(connection)
+            await self._subscribe(connection)
+            await connection.send({"type": "queue_changed", "tenants": sorted(agent.scope.tenant_ids)})
+        return True
 
     async def _handle(self, connection: AgentConnection, raw: str) -> None:
         ref = None
         try:
             frame = _parse(raw)
             ref = frame.get("ref") if isinstance(frame.get("ref"), (str, int)) else None
-            try:
-                connection.scope = (await self._login.authenticate(connection.token)).scope
-            except SessionInvalid:
-                await connection.send({"type": "error", "code": "not_logged_in", "message": "Please log in again."})
-                await connection.ws.close(code=SESSION_ENDED, message=b"session ended")
+            if not await self._recheck_session(connection):
                 return
             answer = await self._dispatch(connection, frame)
             if answer is not None:
@@ -174,7 +264,7 @@ class AgentHub:
             text = frame.get("text")
             if not isinstance(text, str):
                 raise UnknownFrame("message.text must be a string.")
-            message = await handoff.agent_message(scope, conversation_id, text)
+            message = await handoff.agent_message(scope, conversation_id, clean_text(text))
             return {"type": "sent", "conversation_id": conversation_id, "seq": message.seq}
         if kind == "typing":
             if not isinstance(frame.get("on"), bool):
@@ -204,6 +294,14 @@ class AgentHub:
         if ref is not None:
             frame["ref"] = ref
         await connection.send(frame)
+
+
+async def _end_session(connection: AgentConnection, reason: bytes) -> None:
+    """Tell the console to log in again and close the socket (4401)."""
+    if connection.ws.closed:
+        return
+    await connection.send({"type": "error", "code": "not_logged_in", "message": "Please log in again."})
+    await connection.ws.close(code=SESSION_ENDED, message=reason)
 
 
 def _parse(raw: str) -> dict[str, Any]:

@@ -10,4 +10,7 @@ class ConsoleSettings:
     public_origin: str  # the WebSocket handshake must come from a page of this origin
     secure_cookies: bool  # the session cookie only over HTTPS
     disconnect_grace_seconds: float  # an agent whose last console closed keeps their chats this long
+    # An open console re-checks its session and tenants at least this often (changes made
+    # where no signal reaches the gateways, e.g. the admin CLI without Redis).
+    session_recheck_seconds: float
     database_url: str  # our database; Rasa's tracker store lies beside it (data-subject requests reach both)

@@ -28,6 +28,8 @@ ADMIN_CHANGE = "admin.change"  # details: {"change": "tenant.updated" | "agent.c
 SUBJECT_EXPORTED = "subject.exported"
 SUBJECT_ERASED = "subject.erased"
 AUDIT_READ = "audit.read"
+TICKET_OPENED = "ticket.opened"  # an agent opened a ticket from a conversation
+TICKET_STATUS_CHANGED = "ticket.status_changed"  # an agent moved a ticket; details: {"to": status}
 TICKET_LOOKUP = "ticket.lookup"  # a customer asked for a ticket's status; target: the conversation
 
 DEFAULT_PAGE = 100

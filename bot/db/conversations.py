@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, exists, select, update
+from sqlalchemy import Row, and_, bindparam, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -85,6 +85,7 @@ class CustomerMessageCheck:
     ended: bool
     stored_seq: int | None  # seq of the message already stored under the client_id, if any
     stored_payload: str | None  # its payload
+    empty: bool = False  # nothing stored yet: the greeting the tab shows is stored with this message
 
 
 @dataclass(frozen=True)
@@ -114,7 +115,9 @@ class PendingMessage:
 # evaluate unbound parameters); _reserve_seqs does it by hand.
 
 _CUSTOMER_MESSAGE_CHECK = (
-    select(Conversation.state, Conversation.ended_at, Message.seq, Message.payload)
+    select(
+        Conversation.state, Conversation.ended_at, Conversation.last_seq, Message.seq, Message.payload
+    )
     .outerjoin(
         Message,
         and_(
@@ -344,7 +347,9 @@ async def customer_message_check(
     ).one_or_none()  # (conversation_id, client_id) is unique: at most one row
     if row is None:
         return None
-    return CustomerMessageCheck(row.state, row.ended_at is not None, row.seq, row.payload)
+    return CustomerMessageCheck(
+        row.state, row.ended_at is not None, row.seq, row.payload, empty=row.last_seq == 0
+    )
 
 
 async def add_customer_message(
@@ -546,6 +551,25 @@ async def end_idle_conversations(
             update(Conversation)
             .where(candidates)
             .values(ended_at=utcnow())
+            .returning(Conversation.id, Conversation.tenant_id)
+        )
+    ).all()
+    return await _with_tenants(session, [(row.tenant_id, row.id) for row in rows])
+
+
+async def delete_empty_conversations(
+    session: AsyncSession, *, created_before: datetime
+) -> list[ConversationKey]:
+    """Delete, across tenants, conversations nobody wrote in (nothing stored: a hello that
+    never wrote) started before the cutoff; returns them so their tabs can be told."""
+    rows = (
+        await session.execute(
+            delete(Conversation)
+            .where(
+                Conversation.last_seq == 0,
+                Conversation.state == "bot",
+                Conversation.created_at < created_before,
+            )
             .returning(Conversation.id, Conversation.tenant_id)
         )
     ).all()

@@ -34,6 +34,7 @@ from bot.gateway.keys import (
     LOCKS,
     LOGIN_LIMITER,
     METRICS,
+    NEW_CONVERSATION_LIMITS,
     RASA,
     REDACTOR,
     SETTINGS,
@@ -55,7 +56,7 @@ from bot.gateway.chat.live_handoff import LiveHandoff
 from bot.gateway.chat.idle import IdleSweeper
 from bot.gateway.chat.locks import ConversationLocks
 from bot.gateway.chat.redis_locks import RedisConversationLocks
-from bot.gateway.chat.start import ConversationStart
+from bot.gateway.chat.start import ConversationStart, NewConversationLimits
 from bot.gateway.chat.transcript import TextRedactor, Transcript
 from bot.gateway.settings import RateLimit, Settings
 from bot.gateway.sockets import SocketRegistry
@@ -101,6 +102,7 @@ def _console_settings(settings: Settings) -> ConsoleSettings:
         public_origin=settings.public_origin,
         secure_cookies=settings.secure_cookies,
         disconnect_grace_seconds=settings.agent_disconnect_grace_seconds,
+        session_recheck_seconds=settings.agent_session_recheck_seconds,
         database_url=settings.database_url,
     )
 
@@ -146,6 +148,10 @@ async def shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
     app[CONVERSATION_LIMITER] = limiter("conversation", settings.rate_limit_per_conversation)
     app[IP_LIMITER] = limiter("ip", settings.rate_limit_per_ip)
     app[LOGIN_LIMITER] = limiter("login", settings.login_rate_limit)
+    app[NEW_CONVERSATION_LIMITS] = NewConversationLimits(
+        per_address=limiter("new-conversation-address", settings.new_conversations_per_address),
+        per_tenant=limiter("new-conversation-tenant", settings.new_conversations_per_tenant),
+    )
     app[SOCKETS] = SocketRegistry(app[BUS], app[DATABASE], app[LOCKS])
     yield
     await app[SOCKETS].close()
@@ -188,7 +194,11 @@ async def use_cases_ctx(app: web.Application) -> AsyncIterator[None]:
     transcript = Transcript(app[DATABASE], app[REDACTOR], app[SOCKETS], app[LOCKS], app[BUS])
     app[TRANSCRIPT] = transcript
     app[START] = ConversationStart(
-        app[DATABASE], app[SOCKETS], app[LOCKS], settings.idle_timeout_seconds
+        app[DATABASE],
+        app[SOCKETS],
+        app[LOCKS],
+        settings.idle_timeout_seconds,
+        app[NEW_CONVERSATION_LIMITS],
     )
     app[WORKSPACE] = AgentWorkspace(
         sessionmaker, app[REDACTOR], heartbeat_timeout=handoff_settings.heartbeat_timeout
@@ -217,7 +227,11 @@ async def use_cases_ctx(app: web.Application) -> AsyncIterator[None]:
     app[DELIVERY] = delivery
     app[CUSTOMER_WROTE] = CustomerWrote(transcript, handoff, delivery, app[SOCKETS])
     app[IDLE_SWEEPER] = IdleSweeper(
-        app[DATABASE], app[SOCKETS], settings.idle_timeout_seconds, settings.idle_sweep_seconds
+        app[DATABASE],
+        app[SOCKETS],
+        settings.idle_timeout_seconds,
+        settings.idle_sweep_seconds,
+        empty_after_seconds=settings.empty_conversation_seconds,
     )
     app[AGENT_LOGIN] = AgentLogin(
         sessionmaker, session_ttl=timedelta(hours=settings.agent_session_hours)

@@ -80,6 +80,12 @@ class MessageTooLong(GatewayError):
     default_message = "That message is too long."
 
 
+class TooManyConversations(GatewayError):
+    code = "too_many_conversations"
+    status = 429
+    default_message = "Too many new conversations from here just now. Please try again in a minute."
+
+
 class RateLimited(GatewayError):
     code = "rate_limited"
     status = 429

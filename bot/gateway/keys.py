@@ -18,7 +18,7 @@ from bot.gateway.chat.customer_wrote import CustomerWrote
 from bot.gateway.chat.live_handoff import LiveHandoff
 from bot.gateway.chat.idle import IdleSweeper
 from bot.gateway.chat.locks import TurnLocks
-from bot.gateway.chat.start import ConversationStart
+from bot.gateway.chat.start import ConversationStart, NewConversationLimits
 from bot.gateway.chat.transcript import TextRedactor, Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
@@ -32,6 +32,7 @@ SOCKETS = web.AppKey("sockets", SocketRegistry)
 LOCKS = web.AppKey("locks", TurnLocks)
 CONVERSATION_LIMITER = web.AppKey("conversation_limiter", RateLimiter)
 IP_LIMITER = web.AppKey("ip_limiter", RateLimiter)
+NEW_CONVERSATION_LIMITS = web.AppKey("new_conversation_limits", NewConversationLimits)
 WIDGET_JS = web.AppKey("widget_js", FileAsset)
 DEMO_TEMPLATE = web.AppKey("demo_template", FileAsset)
 BUS = web.AppKey("bus", EventBus)

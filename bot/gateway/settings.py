@@ -64,6 +64,11 @@ class Settings:
     max_message_chars: int = 2000
     rate_limit_per_conversation: RateLimit = RateLimit(20, 60.0)
     rate_limit_per_ip: RateLimit = RateLimit(60, 60.0)
+    # New conversations (a hello that starts one) per client address and per tenant.
+    new_conversations_per_address: RateLimit = RateLimit(20, 60.0)
+    new_conversations_per_tenant: RateLimit = RateLimit(600, 60.0)
+    # A conversation nobody wrote in (a hello and nothing more) is deleted after this long.
+    empty_conversation_seconds: float = 900.0
     # How often ended-by-idle conversations are looked for.
     idle_sweep_seconds: float = 60.0
     # Redelivery to Rasa after a failure: first wait, doubling up to the max.
@@ -73,6 +78,9 @@ class Settings:
     # after their console lost its connection before going back to the queue.
     agent_session_hours: float = 12.0
     agent_disconnect_grace_seconds: float = 60.0
+    # An open console re-checks its session and tenants at least this often (a logout,
+    # password reset or tenant change through the gateway acts at once, on every instance).
+    agent_session_recheck_seconds: float = 15.0
     # Login attempts per client address (argon2 makes each one cost CPU).
     login_rate_limit: RateLimit = RateLimit(10, 60.0)
 
@@ -110,9 +118,21 @@ class Settings:
                 env, "RATE_LIMIT_PER_CONVERSATION", cls.rate_limit_per_conversation
             ),
             rate_limit_per_ip=_rate(env, "RATE_LIMIT_PER_IP", cls.rate_limit_per_ip),
+            new_conversations_per_address=_rate(
+                env, "NEW_CONVERSATIONS_PER_ADDRESS", cls.new_conversations_per_address
+            ),
+            new_conversations_per_tenant=_rate(
+                env, "NEW_CONVERSATIONS_PER_TENANT", cls.new_conversations_per_tenant
+            ),
+            empty_conversation_seconds=_positive(
+                env, "EMPTY_CONVERSATION_SECONDS", cls.empty_conversation_seconds
+            ),
             agent_session_hours=_positive(env, "AGENT_SESSION_HOURS", cls.agent_session_hours),
             agent_disconnect_grace_seconds=_positive(
                 env, "AGENT_DISCONNECT_GRACE_SECONDS", cls.agent_disconnect_grace_seconds
+            ),
+            agent_session_recheck_seconds=_positive(
+                env, "AGENT_SESSION_RECHECK_SECONDS", cls.agent_session_recheck_seconds
             ),
             login_rate_limit=_rate(env, "LOGIN_RATE_LIMIT", cls.login_rate_limit),
         )

@@ -77,7 +77,10 @@ def _has_surrogate(value: Any) -> bool:
 
 @pytest.fixture
 async def fuzz_gateway(make_gateway):  # type: ignore[no-untyped-def]
-    return await make_gateway(rate_limit_per_ip=UNLIMITED, rate_limit_per_conversation=UNLIMITED)
+    return await make_gateway(
+        rate_limit_per_ip=UNLIMITED, rate_limit_per_conversation=UNLIMITED,
+        new_conversations_per_address=UNLIMITED, new_conversations_per_tenant=UNLIMITED,
+    )
 
 
 async def _open(fuzz_gateway) -> Widget:  # type: ignore[no-untyped-def]

@@ -64,3 +64,19 @@ def test_bad_values_are_refused_at_startup_naming_the_variable(
 ) -> None:
     with pytest.raises(SettingsError, match=complaint):
         Settings.from_env(env)
+
+
+def test_new_conversation_limits_empty_conversation_age_and_console_recheck_come_from_the_environment() -> None:
+    defaults = Settings.from_env({"RASA_TOKEN": "t"})
+    assert defaults.new_conversations_per_address == RateLimit(20, 60.0)
+    assert defaults.new_conversations_per_tenant == RateLimit(600, 60.0)
+    assert (defaults.empty_conversation_seconds, defaults.agent_session_recheck_seconds) == (900, 15)
+    settings = Settings.from_env({
+        "RASA_TOKEN": "t", "NEW_CONVERSATIONS_PER_ADDRESS": "5/60", "NEW_CONVERSATIONS_PER_TENANT": "100/10",
+        "EMPTY_CONVERSATION_SECONDS": "120", "AGENT_SESSION_RECHECK_SECONDS": "5",
+    })
+    assert settings.new_conversations_per_address == RateLimit(5, 60.0)
+    assert settings.new_conversations_per_tenant == RateLimit(100, 10.0)
+    assert (settings.empty_conversation_seconds, settings.agent_session_recheck_seconds) == (120, 5)
+    with pytest.raises(SettingsError, match="NEW_CONVERSATIONS_PER_ADDRESS"):
+        Settings.from_env({"RASA_TOKEN": "t", "NEW_CONVERSATIONS_PER_ADDRESS": "0/60"})

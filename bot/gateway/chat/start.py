@@ -1,4 +1,11 @@
-"""The hello frame: start a conversation or resume one, then replay what the tab has not seen."""
+"""The hello frame: start a conversation or resume one, then replay what the tab has not seen.
+
+A new conversation costs one row and is limited per client address and per tenant
+(NEW_CONVERSATIONS_PER_ADDRESS, NEW_CONVERSATIONS_PER_TENANT): its greeting is shown
+as seq 1 but stored only with the customer's first message, and a conversation nobody
+wrote in is deleted by the sweep (EMPTY_CONVERSATION_SECONDS). A resumed hello stores
+nothing (unless the firm's site signs the customer in on it).
+"""
 
 from __future__ import annotations
 
@@ -15,10 +22,11 @@ from bot.db.accounts import find_account
 from bot.db.models import Conversation, Message
 from bot.db.types import utcnow
 from bot.gateway import protocol
-from bot.gateway.errors import BadIdentity, NoSuchConversation, GatewayError
+from bot.gateway.errors import BadIdentity, GatewayError, NoSuchConversation, TooManyConversations
 from bot.gateway.identity import user_hash_matches
 from bot.gateway.protocol import Hello
 from bot.gateway.chat.locks import TurnLocks
+from bot.gateway.rate_limit import RateLimiter
 from bot.gateway.sockets import ChatSocket, SocketRegistry
 from bot.gateway.tenant_context import TenantContext
 
@@ -44,6 +52,22 @@ class Opening:
     replay: list[Message]
     notices: list[GatewayError] = field(default_factory=list)
     ended_previous: bool = False
+
+
+@dataclass(frozen=True)
+class NewConversationLimits:
+    """New conversations per client address and per tenant (a flood of hellos costs us rows)."""
+
+    per_address: RateLimiter
+    per_tenant: RateLimiter
+
+    async def allow(self, remote: str, tenant_slug: str) -> bool:
+        return await self.per_address.allow(remote) and await self.per_tenant.allow(tenant_slug)
+
+
+def unsaved_greeting(tenant: TenantContext, now: datetime) -> Message:
+    """The greeting a new conversation shows as seq 1; stored with the first customer message."""
+    return Message(seq=1, role="bot", text=tenant.greeting, buttons=[], created_at=now)
 
 
 async def check_identity(
@@ -74,11 +98,13 @@ class ConversationStart:
         sockets: SocketRegistry,
         locks: TurnLocks,
         idle_timeout_seconds: float,
+        limits: NewConversationLimits,
     ) -> None:
         self._db = database
         self._sockets = sockets
         self._locks = locks
         self._idle = timedelta(seconds=idle_timeout_seconds)
+        self._limits = limits
 
     async def handle_hello(self, socket: ChatSocket, hello: Hello) -> Opening:
         """Answer a hello: notices, conversation_ended (if so), welcome, then the replay.
@@ -90,7 +116,7 @@ class ConversationStart:
         lock = self._locks.transcript(requested) if requested else contextlib.nullcontext()
         async with lock:
             async with self._db.sessionmaker.begin() as session:
-                opening = await self._open(session, socket.tenant, hello, utcnow())
+                opening = await self._open(session, socket, hello, utcnow())
             conversation = opening.conversation
             for notice in opening.notices:
                 await socket.send(protocol.error(notice.code, notice.message))
@@ -113,8 +139,9 @@ class ConversationStart:
         return opening
 
     async def _open(
-        self, session: AsyncSession, tenant: TenantContext, hello: Hello, now: datetime
+        self, session: AsyncSession, socket: ChatSocket, hello: Hello, now: datetime
     ) -> Opening:
+        tenant = socket.tenant
         identity = await check_identity(session, tenant, hello.user_id, hello.user_hash)
         notices: list[GatewayError] = [BadIdentity()] if identity.rejected else []
         ended_previous = False
@@ -140,21 +167,24 @@ class ConversationStart:
                 )
                 conversation.verified_account_id = identity.account_id
                 conversation.verified_by, conversation.verified_with = "site", None
+            if conversation.last_seq == 0:  # nobody wrote yet: only the unsaved greeting
+                replay = [unsaved_greeting(tenant, now)] if hello.last_seq < 1 else []
+                return Opening(conversation, True, 1, replay, notices, ended_previous)
             replay = await store.messages_after(
                 session, tenant.ref, conversation.id, hello.last_seq
             )
             last_seq = max([conversation.last_seq, *(message.seq for message in replay)])
             return Opening(conversation, True, last_seq, replay, notices, ended_previous)
 
+        if not await self._limits.allow(socket.remote, tenant.slug):
+            raise TooManyConversations()
         conversation = await store.start_conversation(
             session,
             tenant.ref,
             language=tenant.conversation_language(hello.language),
             verified_account_id=identity.account_id,
         )
-        greeting = await store.add_message(
-            session, tenant.ref, conversation.id, role="bot", text=tenant.greeting
-        )
+        greeting = unsaved_greeting(tenant, now)
         return Opening(conversation, False, greeting.seq, [greeting], notices, ended_previous)
 
     def _is_over(self, conversation: Conversation, now: datetime) -> bool:

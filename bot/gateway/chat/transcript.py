@@ -93,7 +93,9 @@ class Transcript:
         payload would let it inject intents and entities into Rasa.
         """
         async with self._locks.transcript(conversation_id):
-            stored, message = await self._insert_customer_message(tenant, conversation_id, frame)
+            stored, message = await self._insert_customer_message(
+                tenant, conversation_id, frame, greeting=sender.tenant.greeting
+            )
             await sender.send(protocol.ack(frame.client_id, stored.seq, duplicate=stored.duplicate))
             if message is not None:
                 await self._sockets.broadcast(conversation_id, protocol.message(message))
@@ -162,9 +164,13 @@ class Transcript:
             await self._sockets.broadcast(conversation_id, protocol.message(message))
 
     async def _insert_customer_message(
-        self, tenant: TenantRef, conversation_id: str, frame: CustomerText
+        self, tenant: TenantRef, conversation_id: str, frame: CustomerText, *, greeting: str
     ) -> tuple[StoredCustomerMessage, Message | None]:
-        """What was stored, and the new message (None for a duplicate)."""
+        """What was stored, and the new message (None for a duplicate).
+
+        The first message of a conversation first stores the greeting its tabs show as
+        seq 1 (a hello stores no message: conversations nobody writes in cost one row,
+        deleted soon by the sweep)."""
         text = self.redact(frame.text)
         # Two tries: when another writer stores the same client_id between our
         # lookup and our insert, the second try finds its row (duplicate).
@@ -183,6 +189,10 @@ class Transcript:
                         return duplicate, None
                     if check.ended:
                         raise ConversationClosed()
+                    if check.empty:
+                        await store.add_message(
+                            session, tenant, conversation_id, role="bot", text=greeting
+                        )
                     accepted = frame.payload is not None and (
                         frame.payload in ALWAYS_OFFERED_PAYLOADS
                         or frame.payload

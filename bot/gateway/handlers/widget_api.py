@@ -9,7 +9,7 @@ from bot.gateway import protocol
 from bot.gateway.cors import require_allowed_origin
 from bot.gateway.errors import BadRequest, NoSuchConversation
 from bot.gateway.keys import DATABASE, SETTINGS
-from bot.gateway.chat.start import check_identity
+from bot.gateway.chat.start import check_identity, unsaved_greeting
 from bot.gateway.tenant_context import TenantContext, load_tenant
 
 
@@ -42,7 +42,10 @@ async def conversation_history(request: web.Request) -> web.Response:
             )
             if identity.account_id != conversation.verified_account_id:
                 raise NoSuchConversation("No such conversation.")
-        messages = await store.messages_after(session, tenant.ref, conversation.id, after)
+        if conversation.last_seq == 0:  # nobody wrote yet: the greeting is shown, not stored
+            messages = [unsaved_greeting(tenant, conversation.created_at)] if after < 1 else []
+        else:
+            messages = await store.messages_after(session, tenant.ref, conversation.id, after)
     return web.json_response(
         {
             "conversation_id": conversation.id,

@@ -42,6 +42,7 @@
       typing: "{name} is typing…", ended: "The conversation has ended — anything you write now starts a new one.",
       tooLong: "That message is too long — please keep it under {n} characters.",
       rateLimited: "You are sending messages very quickly. We will send yours in a moment.",
+      busy: "Many chats are starting just now. We will connect you in a moment.",
       unavailable: "Our assistant is not responding right now. Your message is saved and will be answered as soon as it is back.",
       badIdentity: "We could not confirm your sign-in, so you are chatting as a guest.",
       failed: "That message could not be sent. Please try again.",
@@ -58,6 +59,7 @@
       typing: "{name} skriver…", ended: "Samtalen er avsluttet — det du skriver nå, starter en ny.",
       tooLong: "Meldingen er for lang — hold den under {n} tegn.",
       rateLimited: "Du sender meldinger veldig raskt. Vi sender din om et øyeblikk.",
+      busy: "Mange samtaler starter akkurat nå. Vi kobler deg til om et øyeblikk.",
       unavailable: "Assistenten vår svarer ikke akkurat nå. Meldingen din er lagret og blir besvart så snart den er tilbake.",
       badIdentity: "Vi kunne ikke bekrefte innloggingen din, så du chatter som gjest.",
       failed: "Meldingen kunne ikke sendes. Prøv igjen.",
@@ -526,6 +528,7 @@ textarea{font-size:16px}
 
   const onWelcome = (f) => {
     if (typeof f.conversation_id !== "string") return;
+    removeNotice("busy");
     switchTo(f.conversation_id);
     updateStore((s) => {
       s.cid = cid;
@@ -643,6 +646,10 @@ textarea{font-size:16px}
         return notice("badIdentity");
       case "conversation_not_found":
         return; // the server starts a new conversation; its welcome follows
+      case "too_many_conversations": // no conversation started: try again later (with backoff)
+        notice("busy");
+        drop();
+        return scheduleReconnect();
       case "hello_required":
         drop();
         return scheduleReconnect();
