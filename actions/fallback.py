@@ -32,6 +32,7 @@ MISS_RESPONSES = frozenset(
         "utter_default",
         "utter_did_you_mean",
         "utter_account_number_invalid",
+        "utter_verification_factor_invalid",
         "utter_ticket_category_invalid",
         "utter_ticket_description_too_short",
         "utter_ticket_ref_invalid",
@@ -103,6 +104,21 @@ def miss(
         return second_miss(dispatcher, tracker), True
     dispatcher.utter_message(response=response, **values)
     return [], False
+
+
+def handed_off(dispatcher: CollectingDispatcher) -> bool:
+    """Whether this turn's messages already hand the conversation to a person."""
+    return any("handoff" in (message.get("custom") or {}) for message in dispatcher.messages)
+
+
+def ended_for_a_person(events: EventList) -> EventList:
+    """A form validation's events once a person took over: the form ends (requested_slot
+    None) and the bot pauses, so the rules that follow a finished form never run."""
+    return [
+        *(event for event in events if event.get("name") != "requested_slot"),
+        SlotSet("requested_slot", None),
+        ConversationPaused(),
+    ]
 
 
 def close_candidates(tracker: Tracker) -> list[str]:
@@ -197,15 +213,7 @@ class MissCountingFormValidation(FormValidationAction, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         events = await super().run(dispatcher, tracker, domain)
-        if not any("handoff" in (message.get("custom") or {}) for message in dispatcher.messages):
-            return events
-        # End the form (requested_slot None) and pause the bot: the rules that follow
-        # a finished form never run for a paused conversation.
-        return [
-            *(event for event in events if event.get("name") != "requested_slot"),
-            SlotSet("requested_slot", None),
-            ConversationPaused(),
-        ]
+        return ended_for_a_person(events) if handed_off(dispatcher) else events
 
     @staticmethod
     def unusable(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:

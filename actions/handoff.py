@@ -16,8 +16,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import EventList
+from actions.limits import MAX_FAILED_VERIFICATIONS
 from actions.turns import intent_of, user_turns
-from actions.verification import MAX_FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def handoff_reason(tracker: Tracker) -> str:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in _REASON_BY_INTENT:
         return _REASON_BY_INTENT[intent]
-    if not tracker.get_slot("verified") and (tracker.get_slot("verification_failures") or 0) >= MAX_FAILURES:
+    if not tracker.get_slot("verified") and (tracker.get_slot("verification_failures") or 0) >= MAX_FAILED_VERIFICATIONS:
         return "verification_failed"
     if tracker.get_slot("handoff_offered"):
         return "unanswered_question"

@@ -1,8 +1,12 @@
 """Identity verification (verify_form): account number, then postcode or email on file.
 
-Each wrong answer counts; after MAX_FAILURES the form stops and the rules hand
-the conversation to a person (reason "verification_failed"). Every attempt
-checks exactly one factor, so a message full of postcodes cannot guess its way in.
+Each wrong answer (an account number with a postcode or email not on file) counts;
+after MAX_FAILED_VERIFICATIONS the form stops and the rules hand the conversation to
+a person (reason "verification_failed"). Every attempt checks exactly one factor, so
+a message full of postcodes cannot guess its way in. An answer that cannot be checked
+at all (no 8-digit number; neither digits nor an email for the factor) is a miss, not
+a guess: the second miss in a row brings a person (actions/fallback.py), as in the
+ticket forms.
 
 A success is also written to our database, on the conversation (sender id =
 conversation id, as the gateway sends it): the agent console then shows the
@@ -20,12 +24,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import EventList, Records, TenantAction
+from actions.fallback import ended_for_a_person, miss
+from actions.limits import MAX_FAILED_VERIFICATIONS
 from bot.db import normalize_account_number, verify_account
 from bot.db.conversations import ConversationNotFound, set_verified_account
 
 logger = logging.getLogger(__name__)
 
-MAX_FAILURES = 3
 # Stored in place of the postcode/email once it matched: the slot only has to be filled.
 FACTOR_MATCHED = "matched"
 
@@ -56,6 +61,12 @@ def factor_in(text: str, *, whole_text_counts: bool) -> str | None:
         return four_digits[0]
     stripped = text.strip()
     return stripped if whole_text_counts and stripped else None
+
+
+def could_be_factor(answer: str) -> bool:
+    """Whether an answer to "postcode or email?" can be checked at all: every postcode on
+    file has a digit and every email an @ ("I don't know", "hæ?" have neither)."""
+    return "@" in answer or any(character.isdigit() for character in answer)
 
 
 class ValidateVerifyForm(TenantAction):
@@ -91,14 +102,15 @@ class ValidateVerifyForm(TenantAction):
         if "account_number" in answers:
             number = account_number_in(str(answers["account_number"] or ""))
             if number is None:
-                failures += 1
-                dispatcher.utter_message(response="utter_account_number_invalid")
-            else:
-                # 'my account is 10000001, postcode 0150' answers both questions at once.
-                factor = factor or factor_in(
-                    _without_digits_of(self._latest_text(tracker), number), whole_text_counts=False
-                )
+                return _unusable(dispatcher, tracker, "account_number", "utter_account_number_invalid")
+            # 'my account is 10000001, postcode 0150' answers both questions at once.
+            factor = factor or factor_in(
+                _without_digits_of(self._latest_text(tracker), number), whole_text_counts=False
+            )
             events.append(SlotSet("account_number", number))
+
+        if "verification_factor" in answers and not could_be_factor(str(factor or "")):
+            return _unusable(dispatcher, tracker, "verification_factor", "utter_verification_factor_invalid")
 
         verified = False
         if number and factor:
@@ -112,7 +124,7 @@ class ValidateVerifyForm(TenantAction):
             events.append(SlotSet("verification_factor", None))
 
         events.append(SlotSet("verification_failures", float(failures)))
-        if failures >= MAX_FAILURES and not verified:
+        if failures >= MAX_FAILED_VERIFICATIONS and not verified:
             events.append(SlotSet("requested_slot", None))  # ends the form; rules hand off
         return events
 
@@ -152,6 +164,14 @@ class ValidateVerifyForm(TenantAction):
     @staticmethod
     def _latest_text(tracker: Tracker) -> str:
         return str(tracker.latest_message.get("text") or "")
+
+
+def _unusable(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, response: str) -> EventList:
+    """An answer that cannot be checked: asked again, not counted as a failed verification;
+    the second miss in a row ends the form with a person."""
+    _, handed_off = miss(dispatcher, tracker, response)
+    events: EventList = [SlotSet(slot, None)]
+    return ended_for_a_person(events) if handed_off else events
 
 
 def matched_factor(factor: str) -> str:
