@@ -22,22 +22,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import EventList
 from actions.handoff import hand_off
-from actions.turns import intent_of
+from actions.misses import REPEATED_MISSES, previous_turn_missed
 
-REPEATED_MISSES = "repeated_misses"
-# Every response the bot gives when it could not use the customer's turn.
-MISS_RESPONSES = frozenset(
-    {
-        "utter_ask_rephrase",
-        "utter_default",
-        "utter_did_you_mean",
-        "utter_account_number_invalid",
-        "utter_verification_factor_invalid",
-        "utter_ticket_category_invalid",
-        "utter_ticket_description_too_short",
-        "utter_ticket_ref_invalid",
-    }
-)
 # FallbackClassifier's ambiguity_threshold (config.yml): two intents this close are a tie.
 AMBIGUITY_GAP = 0.1
 # Below this the second intent is no real candidate: ask to rephrase instead.
@@ -71,22 +57,6 @@ def _localized(titles: tuple[str, str], language: str) -> str:
     return titles[1] if language == "nb" else titles[0]
 
 
-def previous_turn_missed(tracker: Tracker) -> bool:
-    """Whether the customer's previous message was a miss: not understood, or answered
-    with one of MISS_RESPONSES."""
-    user_indices = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
-    if len(user_indices) < 2:
-        return False
-    if intent_of(tracker.events[user_indices[-2]]) == "nlu_fallback":
-        return True
-    between = tracker.events[user_indices[-2] + 1 : user_indices[-1]]
-    return any(
-        event.get("event") == "bot"
-        and (event.get("metadata") or {}).get("utter_action") in MISS_RESPONSES
-        for event in between
-    )
-
-
 def second_miss(dispatcher: CollectingDispatcher, tracker: Tracker) -> EventList:
     """A person takes over after two misses in a row."""
     latest = (tracker.latest_message.get("intent") or {}).get("name")
@@ -104,21 +74,6 @@ def miss(
         return second_miss(dispatcher, tracker), True
     dispatcher.utter_message(response=response, **values)
     return [], False
-
-
-def handed_off(dispatcher: CollectingDispatcher) -> bool:
-    """Whether this turn's messages already hand the conversation to a person."""
-    return any("handoff" in (message.get("custom") or {}) for message in dispatcher.messages)
-
-
-def ended_for_a_person(events: EventList) -> EventList:
-    """A form validation's events once a person took over: the form ends (requested_slot
-    None) and the bot pauses, so the rules that follow a finished form never run."""
-    return [
-        *(event for event in events if event.get("name") != "requested_slot"),
-        SlotSet("requested_slot", None),
-        ConversationPaused(),
-    ]
 
 
 def close_candidates(tracker: Tracker) -> list[str]:
@@ -213,7 +168,15 @@ class MissCountingFormValidation(FormValidationAction, ABC):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
         events = await super().run(dispatcher, tracker, domain)
-        return ended_for_a_person(events) if handed_off(dispatcher) else events
+        if not any("handoff" in (message.get("custom") or {}) for message in dispatcher.messages):
+            return events
+        # End the form (requested_slot None) and pause the bot: the rules that follow
+        # a finished form never run for a paused conversation.
+        return [
+            *(event for event in events if event.get("name") != "requested_slot"),
+            SlotSet("requested_slot", None),
+            ConversationPaused(),
+        ]
 
     @staticmethod
     def unusable(dispatcher: CollectingDispatcher, tracker: Tracker, response: str) -> None:

@@ -16,8 +16,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import EventList
-from actions.limits import MAX_FAILED_VERIFICATIONS
+from actions.misses import REPEATED_MISSES, previous_turn_missed
 from actions.turns import intent_of, user_turns
+from actions.verification import MAX_FAILURES
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,10 @@ def handoff_reason(tracker: Tracker) -> str:
     intent = (tracker.latest_message.get("intent") or {}).get("name")
     if intent in _REASON_BY_INTENT:
         return _REASON_BY_INTENT[intent]
-    if not tracker.get_slot("verified") and (tracker.get_slot("verification_failures") or 0) >= MAX_FAILED_VERIFICATIONS:
+    if not tracker.get_slot("verified") and (tracker.get_slot("verification_failures") or 0) >= MAX_FAILURES:
         return "verification_failed"
+    if not tracker.get_slot("verified") and previous_turn_missed(tracker):
+        return REPEATED_MISSES  # verify_form ended on its second unusable answer in a row
     if tracker.get_slot("handoff_offered"):
         return "unanswered_question"
     return "customer_request"

@@ -1,12 +1,12 @@
 """Identity verification (verify_form): account number, then postcode or email on file.
 
 Each wrong answer (an account number with a postcode or email not on file) counts;
-after MAX_FAILED_VERIFICATIONS the form stops and the rules hand the conversation to
-a person (reason "verification_failed"). Every attempt checks exactly one factor, so
-a message full of postcodes cannot guess its way in. An answer that cannot be checked
-at all (no 8-digit number; neither digits nor an email for the factor) is a miss, not
-a guess: the second miss in a row brings a person (actions/fallback.py), as in the
-ticket forms.
+after MAX_FAILURES the form stops and the rules hand the conversation to a person
+(reason "verification_failed"). Every attempt checks exactly one factor, so a message
+full of postcodes cannot guess its way in. An answer that cannot be checked at all
+(no 8-digit number; neither digits nor an email for the factor) is a miss, not a guess:
+after a miss the turn before, the form stops the same way and the rules hand off
+(reason "repeated_misses"), as the fallbacks and the ticket forms do (actions/misses.py).
 
 A success is also written to our database, on the conversation (sender id =
 conversation id, as the gateway sends it): the agent console then shows the
@@ -24,13 +24,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import EventList, Records, TenantAction
-from actions.fallback import ended_for_a_person, miss
-from actions.limits import MAX_FAILED_VERIFICATIONS
+from actions.misses import previous_turn_missed
 from bot.db import normalize_account_number, verify_account
 from bot.db.conversations import ConversationNotFound, set_verified_account
 
 logger = logging.getLogger(__name__)
 
+MAX_FAILURES = 3
 # Stored in place of the postcode/email once it matched: the slot only has to be filled.
 FACTOR_MATCHED = "matched"
 
@@ -124,7 +124,7 @@ class ValidateVerifyForm(TenantAction):
             events.append(SlotSet("verification_factor", None))
 
         events.append(SlotSet("verification_failures", float(failures)))
-        if failures >= MAX_FAILED_VERIFICATIONS and not verified:
+        if failures >= MAX_FAILURES and not verified:
             events.append(SlotSet("requested_slot", None))  # ends the form; rules hand off
         return events
 
@@ -167,11 +167,12 @@ class ValidateVerifyForm(TenantAction):
 
 
 def _unusable(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, response: str) -> EventList:
-    """An answer that cannot be checked: asked again, not counted as a failed verification;
-    the second miss in a row ends the form with a person."""
-    _, handed_off = miss(dispatcher, tracker, response)
-    events: EventList = [SlotSet(slot, None)]
-    return ended_for_a_person(events) if handed_off else events
+    """An answer that cannot be checked: asked again, not counted as a failed verification.
+    After a miss the turn before, the form ends instead and the rules hand off."""
+    if previous_turn_missed(tracker):
+        return [SlotSet(slot, None), SlotSet("requested_slot", None)]
+    dispatcher.utter_message(response=response)
+    return [SlotSet(slot, None)]
 
 
 def matched_factor(factor: str) -> str:

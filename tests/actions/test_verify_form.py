@@ -49,16 +49,19 @@ async def test_account_number_of_the_wrong_length_is_asked_again_and_not_counted
     assert "pause" not in outcome.event_types()
 
 
-async def test_a_second_answer_in_a_row_without_an_account_number_hands_off(records: Database) -> None:
+async def test_a_second_answer_in_a_row_without_an_account_number_ends_the_form_for_a_person(
+    records: Database,
+) -> None:
     earlier = (user("1234567", "inform"), bot("utter_account_number_invalid"), bot("utter_ask_account_number"))
+    tracker = answer("I don't have it here", "account_number", *earlier)
 
-    outcome = await run(ValidateVerifyForm(), answer("I don't have it here", "account_number", *earlier))
+    outcome = await run(ValidateVerifyForm(), tracker)
 
-    assert outcome.custom[0]["handoff"]["reason"] == "repeated_misses"
-    assert outcome.texts[0].startswith("I'm passing you to a member of our team")
-    assert outcome.slots["account_number"] is None
-    assert outcome.slots["requested_slot"] is None  # the form ends ...
-    assert outcome.event_types()[-1] == "pause"  # ... and the bot stays silent for the person
+    assert outcome.slots == {"account_number": None, "requested_slot": None}  # ends verify_form ...
+    assert outcome.messages == []
+    handoff = await run(ActionHandoff(), tracker)  # ... and the rules hand off
+    assert handoff.custom[0]["handoff"]["reason"] == "repeated_misses"
+    assert handoff.event_types()[-1] == "pause"
 
 
 async def test_an_answer_that_is_no_postcode_or_email_is_asked_again_and_not_counted(records: Database) -> None:
@@ -70,16 +73,18 @@ async def test_an_answer_that_is_no_postcode_or_email_is_asked_again_and_not_cou
     assert outcome.texts == ["Det ser ikke ut som et postnummer eller en e-postadresse."]
 
 
-async def test_a_second_answer_in_a_row_that_is_no_postcode_or_email_hands_off(records: Database) -> None:
+async def test_a_second_answer_in_a_row_that_is_no_postcode_or_email_ends_the_form_for_a_person(
+    records: Database,
+) -> None:
     earlier = (user("no idea", "inform"), bot("utter_verification_factor_invalid"),
                bot("utter_ask_verification_factor"))
+    tracker = answer("what?", "verification_factor", *earlier, account_number="10000001")
 
-    outcome = await run(ValidateVerifyForm(), answer("what?", "verification_factor", *earlier,
-                                                     account_number="10000001"))
+    outcome = await run(ValidateVerifyForm(), tracker)
 
-    assert outcome.custom[0]["handoff"]["reason"] == "repeated_misses"
-    assert outcome.slots["requested_slot"] is None
-    assert outcome.event_types()[-1] == "pause"
+    assert outcome.slots == {"verification_factor": None, "requested_slot": None}
+    handoff = await run(ActionHandoff(), tracker)
+    assert handoff.custom[0]["handoff"]["reason"] == "repeated_misses"
 
 
 async def test_an_unusable_answer_after_a_wrong_one_is_only_asked_again(records: Database) -> None:
