@@ -22,21 +22,8 @@ from rasa_sdk.types import DomainDict
 
 from actions.base import EventList
 from actions.handoff import hand_off
-from actions.turns import intent_of
+from actions.misses import REPEATED_MISSES, previous_turn_missed
 
-REPEATED_MISSES = "repeated_misses"
-# Every response the bot gives when it could not use the customer's turn.
-MISS_RESPONSES = frozenset(
-    {
-        "utter_ask_rephrase",
-        "utter_default",
-        "utter_did_you_mean",
-        "utter_account_number_invalid",
-        "utter_ticket_category_invalid",
-        "utter_ticket_description_too_short",
-        "utter_ticket_ref_invalid",
-    }
-)
 # FallbackClassifier's ambiguity_threshold (config.yml): two intents this close are a tie.
 AMBIGUITY_GAP = 0.1
 # Below this the second intent is no real candidate: ask to rephrase instead.
@@ -68,22 +55,6 @@ SOMETHING_ELSE = ("Something else", "Noe annet")
 
 def _localized(titles: tuple[str, str], language: str) -> str:
     return titles[1] if language == "nb" else titles[0]
-
-
-def previous_turn_missed(tracker: Tracker) -> bool:
-    """Whether the customer's previous message was a miss: not understood, or answered
-    with one of MISS_RESPONSES."""
-    user_indices = [i for i, event in enumerate(tracker.events) if event.get("event") == "user"]
-    if len(user_indices) < 2:
-        return False
-    if intent_of(tracker.events[user_indices[-2]]) == "nlu_fallback":
-        return True
-    between = tracker.events[user_indices[-2] + 1 : user_indices[-1]]
-    return any(
-        event.get("event") == "bot"
-        and (event.get("metadata") or {}).get("utter_action") in MISS_RESPONSES
-        for event in between
-    )
 
 
 def second_miss(dispatcher: CollectingDispatcher, tracker: Tracker) -> EventList:

@@ -16,6 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import EventList
+from actions.misses import REPEATED_MISSES, previous_turn_missed
 from actions.turns import intent_of, user_turns
 from actions.verification import MAX_FAILURES
 
@@ -41,6 +42,8 @@ def handoff_reason(tracker: Tracker) -> str:
         return _REASON_BY_INTENT[intent]
     if not tracker.get_slot("verified") and (tracker.get_slot("verification_failures") or 0) >= MAX_FAILURES:
         return "verification_failed"
+    if not tracker.get_slot("verified") and previous_turn_missed(tracker):
+        return REPEATED_MISSES  # verify_form ended on its second unusable answer in a row
     if tracker.get_slot("handoff_offered"):
         return "unanswered_question"
     return "customer_request"

@@ -1,8 +1,12 @@
 """Identity verification (verify_form): account number, then postcode or email on file.
 
-Each wrong answer counts; after MAX_FAILURES the form stops and the rules hand
-the conversation to a person (reason "verification_failed"). Every attempt
-checks exactly one factor, so a message full of postcodes cannot guess its way in.
+Each wrong answer (an account number with a postcode or email not on file) counts;
+after MAX_FAILURES the form stops and the rules hand the conversation to a person
+(reason "verification_failed"). Every attempt checks exactly one factor, so a message
+full of postcodes cannot guess its way in. An answer that cannot be checked at all
+(no 8-digit number; neither digits nor an email for the factor) is a miss, not a guess:
+after a miss the turn before, the form stops the same way and the rules hand off
+(reason "repeated_misses"), as the fallbacks and the ticket forms do (actions/misses.py).
 
 A success is also written to our database, on the conversation (sender id =
 conversation id, as the gateway sends it): the agent console then shows the
@@ -20,6 +24,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.base import EventList, Records, TenantAction
+from actions.misses import previous_turn_missed
 from bot.db import normalize_account_number, verify_account
 from bot.db.conversations import ConversationNotFound, set_verified_account
 
@@ -58,6 +63,12 @@ def factor_in(text: str, *, whole_text_counts: bool) -> str | None:
     return stripped if whole_text_counts and stripped else None
 
 
+def could_be_factor(answer: str) -> bool:
+    """Whether an answer to "postcode or email?" can be checked at all: every postcode on
+    file has a digit and every email an @ ("I don't know", "hæ?" have neither)."""
+    return "@" in answer or any(character.isdigit() for character in answer)
+
+
 class ValidateVerifyForm(TenantAction):
     def name(self) -> str:
         return "validate_verify_form"
@@ -91,14 +102,15 @@ class ValidateVerifyForm(TenantAction):
         if "account_number" in answers:
             number = account_number_in(str(answers["account_number"] or ""))
             if number is None:
-                failures += 1
-                dispatcher.utter_message(response="utter_account_number_invalid")
-            else:
-                # 'my account is 10000001, postcode 0150' answers both questions at once.
-                factor = factor or factor_in(
-                    _without_digits_of(self._latest_text(tracker), number), whole_text_counts=False
-                )
+                return _unusable(dispatcher, tracker, "account_number", "utter_account_number_invalid")
+            # 'my account is 10000001, postcode 0150' answers both questions at once.
+            factor = factor or factor_in(
+                _without_digits_of(self._latest_text(tracker), number), whole_text_counts=False
+            )
             events.append(SlotSet("account_number", number))
+
+        if "verification_factor" in answers and not could_be_factor(str(factor or "")):
+            return _unusable(dispatcher, tracker, "verification_factor", "utter_verification_factor_invalid")
 
         verified = False
         if number and factor:
@@ -152,6 +164,15 @@ class ValidateVerifyForm(TenantAction):
     @staticmethod
     def _latest_text(tracker: Tracker) -> str:
         return str(tracker.latest_message.get("text") or "")
+
+
+def _unusable(dispatcher: CollectingDispatcher, tracker: Tracker, slot: str, response: str) -> EventList:
+    """An answer that cannot be checked: asked again, not counted as a failed verification.
+    After a miss the turn before, the form ends instead and the rules hand off."""
+    if previous_turn_missed(tracker):
+        return [SlotSet(slot, None), SlotSet("requested_slot", None)]
+    dispatcher.utter_message(response=response)
+    return [SlotSet(slot, None)]
 
 
 def matched_factor(factor: str) -> str:

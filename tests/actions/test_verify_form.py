@@ -1,4 +1,5 @@
-"""validate_verify_form: identity before any account detail; three failures hand off."""
+"""validate_verify_form: identity before any account detail; three wrong answers hand off, and so
+do two answers in a row that cannot be checked at all (issue #11: no dead ends)."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from actions.verification import ValidateVerifyForm
 from bot.db import Database
 
 
-def answer(text: str, slot: str, *, entities: dict[str, str] | None = None, **slots: Any):
-    """The customer answers the form's question for `slot` with `text`."""
+def answer(text: str, slot: str, *earlier: dict[str, Any], entities: dict[str, str] | None = None, **slots: Any):
+    """The customer answers the form's question for `slot` with `text`, after the `earlier` turns."""
     return conversation(
+        *earlier,
         user(text, "inform", entities),
         candidates={slot: (entities or {}).get(slot.replace("verification_factor", "email"), text)},
         slots={"requested_slot": slot, **slots},
@@ -32,12 +34,68 @@ async def test_account_number_is_accepted_with_spaces_and_asked_for_the_factor_n
     assert outcome.texts == []
 
 
-async def test_account_number_of_the_wrong_length_is_refused_and_counted(records: Database) -> None:
+def bot(response: str) -> dict[str, Any]:
+    """The bot's answer as the tracker holds it: the response name in the metadata."""
+    return {"event": "bot", "text": "…", "metadata": {"utter_action": response}}
+
+
+async def test_account_number_of_the_wrong_length_is_asked_again_and_not_counted_as_a_guess(
+    records: Database,
+) -> None:
     outcome = await run(ValidateVerifyForm(), answer("1234567", "account_number"))
 
-    assert outcome.slots["account_number"] is None
-    assert outcome.slots["verification_failures"] == 1
+    assert outcome.slots == {"account_number": None}  # no failed verification: nothing was checked
     assert outcome.texts == ["That account number should have 8 digits."]
+    assert "pause" not in outcome.event_types()
+
+
+async def test_a_second_answer_in_a_row_without_an_account_number_ends_the_form_for_a_person(
+    records: Database,
+) -> None:
+    earlier = (user("1234567", "inform"), bot("utter_account_number_invalid"), bot("utter_ask_account_number"))
+    tracker = answer("I don't have it here", "account_number", *earlier)
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots == {"account_number": None, "requested_slot": None}  # ends verify_form ...
+    assert outcome.messages == []
+    handoff = await run(ActionHandoff(), tracker)  # ... and the rules hand off
+    assert handoff.custom[0]["handoff"]["reason"] == "repeated_misses"
+    assert handoff.event_types()[-1] == "pause"
+
+
+async def test_an_answer_that_is_no_postcode_or_email_is_asked_again_and_not_counted(records: Database) -> None:
+    tracker = answer("jeg husker ikke", "verification_factor", account_number="10000001", language="nb")
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots == {"verification_factor": None}
+    assert outcome.texts == ["Det ser ikke ut som et postnummer eller en e-postadresse."]
+
+
+async def test_a_second_answer_in_a_row_that_is_no_postcode_or_email_ends_the_form_for_a_person(
+    records: Database,
+) -> None:
+    earlier = (user("no idea", "inform"), bot("utter_verification_factor_invalid"),
+               bot("utter_ask_verification_factor"))
+    tracker = answer("what?", "verification_factor", *earlier, account_number="10000001")
+
+    outcome = await run(ValidateVerifyForm(), tracker)
+
+    assert outcome.slots == {"verification_factor": None, "requested_slot": None}
+    handoff = await run(ActionHandoff(), tracker)
+    assert handoff.custom[0]["handoff"]["reason"] == "repeated_misses"
+
+
+async def test_an_unusable_answer_after_a_wrong_one_is_only_asked_again(records: Database) -> None:
+    # A wrong postcode is a guess, counted towards the three; it is no miss, so the
+    # unusable answer that follows is the first miss, not the second.
+    earlier = (user("0151", "inform"), bot("utter_verification_mismatch"), bot("utter_ask_account_number"))
+
+    outcome = await run(ValidateVerifyForm(), answer("hmm", "account_number", *earlier, verification_failures=1.0))
+
+    assert outcome.responses == ["utter_account_number_invalid"]
+    assert outcome.custom == []
 
 
 async def test_postcode_on_file_verifies_the_customer(records: Database) -> None:
@@ -125,7 +183,8 @@ async def test_third_failure_stops_the_form(records: Database) -> None:
 
 async def test_three_failed_verifications_hand_off_to_a_person(records: Database) -> None:
     slots: dict[str, Any] = {}
-    attempts = [("1234", "account_number"), ("10000001", "account_number"), ("0999", "verification_factor"),
+    attempts = [("12345678", "account_number"), ("0150", "verification_factor"),
+                ("10000001", "account_number"), ("0999", "verification_factor"),
                 ("10000001", "account_number"), ("bad@example.no", "verification_factor")]
     outcomes: list[Outcome] = []
     for text, slot in attempts:
@@ -133,7 +192,7 @@ async def test_three_failed_verifications_hand_off_to_a_person(records: Database
         slots.update(outcome.slots)
         outcomes.append(outcome)
 
-    assert [o.slots["verification_failures"] for o in outcomes] == [1, 1, 2, 2, 3]
+    assert [o.slots["verification_failures"] for o in outcomes] == [0, 1, 1, 2, 2, 3]
     assert outcomes[-1].slots["requested_slot"] is None
     handoff = await run(ActionHandoff(), conversation(user("bad@example.no", "inform"), slots=slots))
     assert handoff.custom[0]["handoff"]["reason"] == "verification_failed"
