@@ -35,11 +35,6 @@ async def test_personal_data_typed_into_the_widget_is_nowhere_at_rest(
         async with aiohttp.ClientSession(timeout=timeout) as http:
             customer = await Customer.connect(http, full_stack.gateway_url, "nordlys")
             await customer.start()
-            await customer.say(f"hi, my fødselsnummer is {NATIONAL_ID}")
-            await customer.say(f"please call me on {MOBILE}")
-            await customer.say(f"ring meg på {MOBILE_GROUPED}")
-            await customer.say(f"my card {CARD} was charged twice, mail me at {EMAIL}")
-
             # Verification over two turns: the email on file is a secret answer, stored nowhere
             # but the accounts table; the account number stays for the turns after.
             assert "account number" in await customer.say("how much do I owe?")
@@ -54,6 +49,12 @@ async def test_personal_data_typed_into_the_widget_is_nowhere_at_rest(
                 f"charged twice on card {CARD}; call me on {MOBILE} or {EMAIL}"
             )
             assert "I've opened ticket" in await customer.say("Yes", payload="/affirm")
+
+            # Last, because two messages the assistant cannot use in a row bring a person.
+            await customer.say(f"hi, my fødselsnummer is {NATIONAL_ID}")
+            await customer.say(f"please call me on {MOBILE}")
+            await customer.say(f"ring meg på {MOBILE_GROUPED}")
+            await customer.say(f"my card {CARD} was charged twice, mail me at {EMAIL}")
             await customer.close()
 
         hits = await database_hits(db_url, TYPED)
