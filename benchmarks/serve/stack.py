@@ -87,7 +87,10 @@ def bench_services(cfg: StackConfig, options: BenchOptions) -> list[list[Service
     extra = {
         "rasa": {"SANIC_WORKERS": str(options.sanic_workers)},
         "actions": {"ACTION_SERVER_SANIC_WORKERS": str(options.action_workers)},
-        "gateway": {"RATE_LIMIT_PER_IP": UNLIMITED_RATE, "RATE_LIMIT_PER_CONVERSATION": UNLIMITED_RATE},
+        # Every simulated customer comes from 127.0.0.1: the per-address limits would stop all
+        # but the first few. The per-tenant limit on new conversations stays as deployed.
+        "gateway": {"RATE_LIMIT_PER_IP": UNLIMITED_RATE, "RATE_LIMIT_PER_CONVERSATION": UNLIMITED_RATE,
+                    "NEW_CONVERSATIONS_PER_ADDRESS": UNLIMITED_RATE},
     }
     return [
         [dataclasses.replace(spec, env=spec.env | extra.get(spec.name.split("-")[0], {}))

@@ -81,6 +81,8 @@ async def _one_conversation(http: aiohttp.ClientSession, stack: BenchStack, conv
         welcome = await _until(log, 0, lambda f: f["type"] in ("welcome", "error"), timeout)
         if welcome is None or welcome["type"] == "error":
             tally.errors["hello:" + (welcome or {}).get("code", "timeout")] += 1
+            # As the widget does: wait before trying again, instead of hammering the gateway.
+            await asyncio.sleep(rng.uniform(*think))
             return
         tally.conversations.append(welcome["conversation_id"])
         turns = list(conversation.turns)
