@@ -94,10 +94,7 @@ async def login(request: web.Request) -> web.Response:
 async def logout(request: web.Request) -> web.Response:
     """Ends the session (CSRF-checked); without one it only clears the cookie."""
     require_own_origin(request)
-    try:
-        principal = await current_principal(request)
-    except Exception:
-        principal = None
+    principal = await optional_principal(request)
     if principal is not None:
         await require_csrf(request, principal)
         await request.app[LOGIN].logout(session_token(request))
