@@ -41,7 +41,6 @@ PORTAL_ENDPOINTS = [
 ]
 
 ENDPOINTS = pytest.mark.parametrize("endpoint", PORTAL_ENDPOINTS, ids=str)
-WRITES = pytest.mark.parametrize("endpoint", [e for e in PORTAL_ENDPOINTS if e.write], ids=str)
 
 
 async def _call(person, endpoint: Endpoint, slug: str, *, html: bool = False, csrf: str | None = None):
@@ -82,8 +81,10 @@ async def test_viewer_may_read_but_not_write(firm_viewer, endpoint):
         assert response.status == 200
 
 
-@WRITES
+@ENDPOINTS
 async def test_writes_without_the_csrf_token_are_refused(firm_admin, endpoint):
+    if not endpoint.write:
+        pytest.skip("a read")
     assert (await _call(firm_admin, endpoint, "nordlys", csrf="")).status == 403
     assert (await _call(firm_admin, endpoint, "nordlys", csrf="forged")).status == 403
 
