@@ -141,3 +141,11 @@ async def test_only_bpo_admins_reach_the_portal_user_admin_api(gateway, portal_d
         assert (await sup.get(f"{ADMIN_API}/tenants/nordlys/portal-users")).status == 403
         response = await sup.post(f"{ADMIN_API}/tenants/nordlys/portal-invites", {"email": "e@f.example"})
         assert response.status == 403
+
+
+async def test_an_agent_cannot_take_a_firm_users_email(bpo_admin):
+    response = await bpo_admin.post(
+        f"{ADMIN_API}/agents",
+        {"email": "viewer@nordlys.example", "display_name": "Clash", "password": PASSWORD},
+    )
+    assert response.status == 409
