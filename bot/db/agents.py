@@ -26,6 +26,7 @@ from bot.db.models import (
     Agent,
     AgentTenant,
     Conversation,
+    PortalUser,
 )
 from bot.db.tenants import TenantRef
 
@@ -177,8 +178,8 @@ async def create_agent(
         max_concurrent_chats=_validated_max_chats(max_concurrent_chats),
         presence="offline",
     )
-    if await find_agent_by_email(session, email) is not None:
-        raise DuplicateAgentEmail(email)
+    if await find_agent_by_email(session, email) is not None or await _portal_user_has(session, email):
+        raise DuplicateAgentEmail(email)  # one e-mail, one sign-in (the portal's form takes both)
     session.add(agent)
     try:
         await session.flush()
@@ -186,6 +187,10 @@ async def create_agent(
         raise DuplicateAgentEmail(email) from error
     await set_agent_tenants(session, agent.id, tenants)
     return agent
+
+
+async def _portal_user_has(session: AsyncSession, email: str) -> bool:
+    return await session.scalar(select(PortalUser.id).where(PortalUser.email == email)) is not None
 
 
 async def get_agent(session: AsyncSession, agent_id: int) -> Agent | None:
