@@ -16,6 +16,8 @@ from bot.console.settings import ConsoleSettings
 from bot.db import Database
 from bot.events.bus import InProcessBus
 from bot.events.redis_bus import RedisBus
+from bot.firm_api.app import create_firm_api_app
+from bot.firm_api.deps import FirmApiDeps
 from bot.gateway.assets import STATIC_DIR, TEMPLATES_DIR, FileAsset
 from bot.gateway.cors import add_cors_headers
 from bot.gateway.keys import (
@@ -26,6 +28,7 @@ from bot.gateway.keys import (
     CUSTOMER_WROTE,
     DATABASE,
     DELIVERY,
+    FIRM_API_LIMITER,
     DEMO_TEMPLATE,
     HANDOFF,
     HTTP,
@@ -93,6 +96,8 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
     add_routes(app)
     # The console: its own sub-app; it gets the shared pieces at startup, through ConsoleDeps.
     app.add_subapp("/agent", create_console_app(_console_settings(settings), lambda: _console_deps(app)))
+    # The public REST API for client firms: /api/v1/firm, /api/v1/openapi.json, /api/docs.
+    app.add_subapp("/api", create_firm_api_app(lambda: _firm_api_deps(app)))
     app.on_shutdown.append(close_sockets_and_finish_turns)  # after the consoles closed
     return app
 
@@ -115,6 +120,15 @@ def _console_deps(app: web.Application) -> ConsoleDeps:
         login=app[AGENT_LOGIN],
         login_limiter=app[LOGIN_LIMITER],
         bus=app[BUS],
+    )
+
+
+def _firm_api_deps(app: web.Application) -> FirmApiDeps:
+    return FirmApiDeps(
+        database=app[DATABASE],
+        limiter=app[FIRM_API_LIMITER],
+        window_seconds=app[SETTINGS].firm_api_rate_limit.seconds,
+        redactor=app[REDACTOR],
     )
 
 
@@ -148,6 +162,7 @@ async def shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
     app[CONVERSATION_LIMITER] = limiter("conversation", settings.rate_limit_per_conversation)
     app[IP_LIMITER] = limiter("ip", settings.rate_limit_per_ip)
     app[LOGIN_LIMITER] = limiter("login", settings.login_rate_limit)
+    app[FIRM_API_LIMITER] = limiter("firm-api-key", settings.firm_api_rate_limit)
     app[NEW_CONVERSATION_LIMITS] = NewConversationLimits(
         per_address=limiter("new-conversation-address", settings.new_conversations_per_address),
         per_tenant=limiter("new-conversation-tenant", settings.new_conversations_per_tenant),

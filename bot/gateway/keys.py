@@ -37,6 +37,7 @@ WIDGET_JS = web.AppKey("widget_js", FileAsset)
 DEMO_TEMPLATE = web.AppKey("demo_template", FileAsset)
 BUS = web.AppKey("bus", EventBus)
 LOGIN_LIMITER = web.AppKey("login_limiter", RateLimiter)
+FIRM_API_LIMITER = web.AppKey("firm_api_limiter", RateLimiter)
 
 # Set by the cleanup contexts at startup
 DATABASE = web.AppKey("database", Database)
