@@ -116,6 +116,7 @@ COMMANDS: dict[str, Command] = {
     "reset-password": Command("set an agent's password and end their sessions", delegate="bot.admin.cli:reset_password"),
     "canned": Command("add, list or remove a tenant's canned responses", delegate="bot.admin.cli:canned"),
     "faq": Command("set or list a tenant's FAQ answers", delegate="bot.admin.cli:faq"),
+    "api-keys": Command("create, list or revoke a tenant's keys to the public API (a key is printed once)", delegate="bot.admin.cli:api_keys"),
     # Personal data (bot/privacy/cli.py).
     "sweep": Command("delete conversations past their tenant's retention period", delegate="bot.privacy.cli:sweep"),
     "subject": Command("export or erase what is held about one person", delegate="bot.privacy.cli:subject"),
