@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.db import accounts as account_data
+from bot.db import audit
 from bot.db.accounts import InvalidAccount, parse_account
 from bot.firm_api import schema as s
 from bot.firm_api.common import errors
@@ -70,6 +71,10 @@ async def delete_account(call: Call) -> Reply:
     async with call.deps.database.sessionmaker.begin() as session:
         if not await account_data.delete_account(session, call.tenant.id, call.path["account_number"]):
             raise ResourceNotFound("No such account.")
+        await audit.record(
+            session, audit.Actor.api_key(call.caller.key_id), audit.ACCOUNT_DELETED,
+            tenant_id=call.tenant.id, target_kind="account", target_id=call.path["account_number"],
+        )
     return Reply(204)
 
 

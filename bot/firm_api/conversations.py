@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.db import audit
 from bot.db.firm_listings import ConversationKey, conversation_of_tenant, conversation_page, transcript_page
 from bot.db.models import CONVERSATION_STATES
 from bot.firm_api import cursor
@@ -62,9 +63,13 @@ async def get_transcript(call: Call) -> Reply:
         if len(position) != 1 or not isinstance(position[0], int):
             raise InvalidRequest("query.cursor: not a cursor of this list")
         after = position[0]
-    async with call.deps.database.sessionmaker() as session:
+    async with call.deps.database.sessionmaker.begin() as session:  # begin: the read is audited
         if await conversation_of_tenant(session, call.tenant.id, conversation_id) is None:
             raise ResourceNotFound("No such conversation.")
+        await audit.record(
+            session, audit.Actor.api_key(call.caller.key_id), audit.TRANSCRIPT_READ,
+            tenant_id=call.tenant.id, target_kind="conversation", target_id=conversation_id,
+        )
         messages = await transcript_page(session, call.tenant.id, conversation_id, after_seq=after, limit=limit + 1)
     more = len(messages) > limit
     messages = messages[:limit]

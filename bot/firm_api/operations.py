@@ -118,9 +118,12 @@ def _parsed_params(
 
 
 def _parsed_query(params: tuple[Param, ...], request: web.Request, components: dict[str, s.Schema]) -> dict[str, Any]:
-    repeated = [p.name for p in params if len(request.query.getall(p.name, [])) > 1]
-    if repeated:
-        raise InvalidRequest("; ".join(f"query.{name}: give it once" for name in repeated))
+    known = {p.name for p in params}
+    # Strict: a misspelt filter (?stauts=open) must not quietly answer everything.
+    found = [f"query.{name}: unknown parameter" for name in dict.fromkeys(request.query) if name not in known]
+    found += [f"query.{p.name}: give it once" for p in params if len(request.query.getall(p.name, [])) > 1]
+    if found:
+        raise InvalidRequest("; ".join(found))
     return _parsed_params(params, request.query, "query", components)
 
 

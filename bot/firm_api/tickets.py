@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db import audit
 from bot.db import tickets as ticket_data
 from bot.db.accounts import find_account
 from bot.db.errors import IllegalTicketTransition, InvalidTicketData, TicketNotFound
@@ -70,6 +71,7 @@ async def create_ticket(call: Call) -> Reply:
             )
         except InvalidTicketData as error:
             raise InvalidRequest(f"body.{error.field}: {error.problem}") from None
+        await _audit(call, session, audit.TICKET_OPENED, ticket.reference)
         row = await ticket_with_account(session, call.tenant.id, ticket.id)
     assert row is not None
     return Reply(201, ticket_view(row))
@@ -87,6 +89,7 @@ async def update_ticket(call: Call) -> Reply:
             raise TransitionNotAllowed(
                 f"A {error.current} ticket can move to {', '.join(allowed)}, not {error.requested}."
             ) from None
+        await _audit(call, session, audit.TICKET_STATUS_CHANGED, ticket.reference, {"to": ticket.status})
         row = await ticket_with_account(session, call.tenant.id, ticket.id)
     assert row is not None
     return Reply(200, ticket_view(row))
@@ -101,9 +104,17 @@ async def reply_to_ticket(call: Call) -> Reply:
             raise ResourceNotFound("No such ticket.") from None
         except InvalidTicketData as error:
             raise InvalidRequest(f"body.text: {error.problem}") from None
+        await _audit(call, session, audit.TICKET_REPLIED, ticket.reference)
         row = await ticket_with_account(session, call.tenant.id, ticket.id)
     assert row is not None
     return Reply(201, ticket_view(row))
+
+
+async def _audit(call: Call, session: AsyncSession, action: str, reference: str, details: dict[str, str] | None = None) -> None:
+    await audit.record(
+        session, audit.Actor.api_key(call.caller.key_id), action, tenant_id=call.tenant.id,
+        target_kind="ticket", target_id=reference, details=details,
+    )
 
 
 TICKET = s.ref("Ticket")

@@ -64,11 +64,6 @@ class ServerThread:
         self.loop.close()
 
 
-@pytest.fixture(scope="session")
-def redactor() -> Redactor:
-    return Redactor()
-
-
 @pytest.fixture
 def live_api(db_url: str, redactor: Redactor) -> Iterator[LiveApi]:
     server = ServerThread()

@@ -64,7 +64,8 @@ async def test_a_bad_filter_or_cursor_is_a_clear_400(api: TestClient, issue_key:
     key = await issue_key("nordlys", "tickets:read")
 
     for query, field in (("status=lost", "query.status"), ("limit=0", "query.limit"),
-                         ("since=yesterday", "query.since"), ("cursor=bm9wZQ", "query.cursor")):
+                         ("since=yesterday", "query.since"), ("cursor=bm9wZQ", "query.cursor"),
+                         ("stauts=open", "query.stauts: unknown parameter"), ("status=open&status=closed", "query.status")):
         response = await api.get(f"{TICKETS}?{query}", headers=bearer(key))
         body = await response.json()
         assert response.status == 400, query
@@ -165,3 +166,26 @@ async def test_a_created_ticket_is_reported_to_its_customer_with_its_reply(
 
     assert outcome.texts[0].startswith(f'Ticket {created["reference"]} ("Refund of double payment") is open.')
     assert outcome.texts[1].endswith('"Refunded 200 NOK."')
+
+
+async def test_ticket_changes_through_the_api_are_audited_with_the_key(
+    api: TestClient, issue_key: KeyMaker, database: Database, nordlys: TenantRef
+) -> None:
+    from bot.db.models import ApiKey, AuditEntry
+
+    key = await issue_key("nordlys", "tickets:write")
+    created = await (await api.post(TICKETS, headers=bearer(key), json={"subject": "Audit me", "category": "other"})).json()
+    await api.patch(f"{TICKETS}/{created['reference']}", headers=bearer(key), json={"status": "resolved"})
+    await api.post(f"{TICKETS}/{created['reference']}/replies", headers=bearer(key), json={"text": "Done."})
+
+    async with database.sessionmaker() as session:
+        key_id = (await session.scalars(select(ApiKey.id))).one()
+        entries = (await session.execute(
+            select(AuditEntry.action, AuditEntry.actor_kind, AuditEntry.actor_id, AuditEntry.tenant_id, AuditEntry.details)
+            .where(AuditEntry.target_id == created["reference"]).order_by(AuditEntry.id))).all()
+
+    assert [tuple(e) for e in entries] == [
+        ("ticket.opened", "api_key", key_id, nordlys.id, {}),
+        ("ticket.status_changed", "api_key", key_id, nordlys.id, {"to": "resolved"}),
+        ("ticket.replied", "api_key", key_id, nordlys.id, {}),
+    ]
