@@ -15,7 +15,7 @@ from bot.firm_api import accounts, conversations, tickets
 from bot.firm_api.deps import FirmApiDeps
 from bot.firm_api.docs_page import STYLESHEET, render_docs
 from bot.firm_api.errors import FirmApiError
-from bot.firm_api.keys import DEPS, OPERATIONS
+from bot.firm_api.keys import DEPS
 from bot.firm_api.openapi import openapi_document
 from bot.firm_api.operations import Operation, route_handler
 from bot.firm_api.views import COMPONENTS
@@ -26,7 +26,6 @@ ALL_OPERATIONS: tuple[Operation, ...] = (*tickets.OPERATIONS, *conversations.OPE
 
 def create_firm_api_app(deps: Callable[[], FirmApiDeps]) -> web.Application:
     app = web.Application(middlewares=[firm_api_errors])
-    app[OPERATIONS] = ALL_OPERATIONS
 
     async def shared_ctx(app: web.Application) -> AsyncIterator[None]:
         app[DEPS] = deps()
