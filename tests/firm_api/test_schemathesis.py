@@ -31,7 +31,7 @@ from bot.redaction import Redactor
 
 from .conftest import ALL_SCOPES, NOWHERE
 
-EXAMPLES_PER_MODE = 25
+EXAMPLES_PER_MODE = 20
 # Every built-in check runs except "schema-valid data must be accepted": some valid-looking
 # input is refused on purpose after the schema passed (a cursor this API did not issue, an
 # e-mail address without a domain, a ticket move the lifecycle forbids), with a 4xx.
