@@ -223,6 +223,13 @@ class ActionTicketStatus(TenantAction):
             status=ticket_status(ticket.status, language),
             updated=day(ticket.updated_at, language),
         )
+        if ticket.public_reply and ticket.public_reply_at is not None:
+            # The firm's latest word on the case (public API): the customer hears it here.
+            dispatcher.utter_message(
+                response="utter_ticket_public_reply",
+                reply=ticket.public_reply,
+                replied=day(ticket.public_reply_at, language),
+            )
         return [SlotSet("ticket_ref", None)]
 
 

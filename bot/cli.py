@@ -123,6 +123,7 @@ COMMANDS: dict[str, Command] = {
     "faq": Command("set or list a tenant's FAQ answers", delegate="bot.admin.cli:faq"),
     # The client firm's portal (bot/portal/cli.py).
     "portal-user": Command("create, invite, list firm users of the portal; reset a password", delegate="bot.portal.cli:main"),
+    "api-keys": Command("create, list or revoke a tenant's keys to the public API (a key is printed once)", delegate="bot.admin.cli:api_keys"),
     # Personal data (bot/privacy/cli.py).
     "sweep": Command("delete conversations past their tenant's retention period", delegate="bot.privacy.cli:sweep"),
     "subject": Command("export or erase what is held about one person", delegate="bot.privacy.cli:subject"),

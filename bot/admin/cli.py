@@ -25,7 +25,7 @@ from bot.db.canned import normalize_shortcut
 from bot.db.engine import Database, database_url, to_async_url
 from bot.db.errors import DomainError
 from bot.db.migrate import current_revision, head_revision
-from bot.db.models import AGENT_ROLES, CURRENCIES, DEFAULT_MAX_CONCURRENT_CHATS, LANGUAGES
+from bot.db.models import API_KEY_SCOPES, AGENT_ROLES, CURRENCIES, DEFAULT_MAX_CONCURRENT_CHATS, LANGUAGES
 from bot.db.tenant_admin import NewTenant
 from bot.admin import use_cases as admin
 from bot.handoff.business_hours import InvalidBusinessHours
@@ -368,4 +368,52 @@ async def _faq(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
         print(f"{args.slug} has no FAQ answers")
     for answer in answers:
         print(f"{answer.key} [{answer.language}] {answer.answer}")
+    return 0
+
+
+# --- API keys of the public REST API --------------------------------------------------
+
+
+def api_keys(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot api-keys",
+        description="Manage a tenant's keys to the public REST API (/api/v1/firm; docs/api.md).",
+    )
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    create = actions.add_parser("create", help="issue a key (printed once; only its hash is stored)")
+    create.add_argument("slug")
+    create.add_argument("--name", required=True, help="what the key is for, e.g. 'CRM sync'")
+    create.add_argument(
+        "--scopes", required=True, help=f"comma-separated: {', '.join(API_KEY_SCOPES)}"
+    )
+    listing = actions.add_parser("list", help="the tenant's keys: prefix, name, scopes, last use (never the key)")
+    listing.add_argument("slug")
+    revoke = actions.add_parser("revoke", help="stop a key at once")
+    revoke.add_argument("slug")
+    revoke.add_argument("prefix", help="the key's prefix as `list` shows it, e.g. bpo_1a2b3c4d5e6f")
+    for sub in (create, listing, revoke):
+        _database_option(sub)
+    return _execute(parser.parse_args(argv), _api_keys)
+
+
+async def _api_keys(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    if args.action == "create":
+        row, key = await admin.create_api_key(
+            sessionmaker, args.slug, args.name, args.scopes.split(","), actor=Actor.cli()
+        )
+        print(f"API key {row.prefix} for {args.slug} ({', '.join(row.scopes)})", file=sys.stderr)
+        print("the key (shown once, store it now):", file=sys.stderr)
+        print(key)  # alone on stdout, so a script can capture it
+        return 0
+    if args.action == "revoke":
+        row = await admin.revoke_api_key(sessionmaker, args.slug, args.prefix, actor=Actor.cli())
+        print(f"revoked {row.prefix} of {args.slug}")
+        return 0
+    rows = await admin.list_api_keys(sessionmaker, args.slug)
+    if not rows:
+        print(f"{args.slug} has no API keys")
+    for row in rows:
+        used = row.last_used_at.isoformat(timespec="seconds") if row.last_used_at else "never used"
+        state = f"revoked {row.revoked_at.isoformat(timespec='seconds')}" if row.revoked_at else "active"
+        print(f"{row.prefix}  {row.name:<24} {','.join(row.scopes):<40} {used:<26} {state}")
     return 0

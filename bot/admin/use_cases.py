@@ -15,13 +15,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.db import agents as agent_store
-from bot.db import audit, canned, faq_admin, tenant_admin
+from bot.db import api_keys, audit, canned, faq_admin, tenant_admin
 from bot.db.agent_sessions import revoke_all_agent_sessions
 from bot.db.agents import AgentNotFound
 from bot.db.audit import Actor
 from bot.db.assignments import assigned_conversations, compare_and_set_ownership
 from bot.db.errors import TenantNotFound
-from bot.db.models import Agent, CannedResponse, FaqAnswer
+from bot.db.models import Agent, ApiKey, CannedResponse, FaqAnswer
 from bot.db.tenant_admin import NewTenant
 from bot.db.tenants import TenantRef, tenant_ref
 from bot.handoff.auth import hash_password
@@ -220,3 +220,34 @@ async def _agent(session: AsyncSession, email: str) -> Agent:
     if agent is None:
         raise AgentNotFound(email)
     return agent
+
+
+# --- API keys of the public REST API (bot.firm_api) ------------------------------------------
+
+
+async def create_api_key(
+    sessionmaker: Sessionmaker, slug: str, name: str, scopes: Sequence[str], *, actor: Actor = CLI
+) -> tuple[ApiKey, str]:
+    """A new key for the tenant; returns its row and the key (to be shown once, never stored)."""
+    async with sessionmaker.begin() as session:
+        tenant = await _tenant(session, slug)
+        row, key = await api_keys.create_api_key(session, tenant.id, name, scopes)
+        await _record(
+            session, actor, "api_key.created", [tenant.id], target=("api_key", row.prefix),
+            details={"scopes": list(row.scopes)},
+        )
+        return row, key
+
+
+async def list_api_keys(sessionmaker: Sessionmaker, slug: str) -> list[ApiKey]:
+    async with sessionmaker() as session:
+        tenant = await _tenant(session, slug)
+        return await api_keys.list_api_keys(session, tenant.id)
+
+
+async def revoke_api_key(sessionmaker: Sessionmaker, slug: str, prefix: str, *, actor: Actor = CLI) -> ApiKey:
+    async with sessionmaker.begin() as session:
+        tenant = await _tenant(session, slug)
+        row = await api_keys.revoke_api_key(session, tenant.id, prefix)
+        await _record(session, actor, "api_key.revoked", [tenant.id], target=("api_key", row.prefix))
+        return row

@@ -22,11 +22,12 @@ from bot.console.errors import Conflict, Forbidden, to_gateway_error
 from bot.console.session_auth import agent_for_change, current_agent
 from bot.db import agents as agent_store
 from bot.db.agents import AgentNotFound, DuplicateAgentEmail, InvalidAgentData
+from bot.db.api_keys import ApiKeyNotFound, InvalidApiKeyData
 from bot.db.audit import Actor
 from bot.db.canned import InvalidCannedResponse, normalize_shortcut
 from bot.db.errors import DomainError, TenantNotFound
 from bot.db.faq_admin import InvalidFaqAnswer
-from bot.db.models import LANGUAGES, Agent, FaqAnswer
+from bot.db.models import LANGUAGES, Agent, ApiKey, FaqAnswer
 from bot.db.tenant_admin import DuplicateTenant, InvalidTenantData, NewTenant
 from bot.db.tenants import TenantRef
 from bot.gateway.errors import BadRequest, GatewayError, NotFound
@@ -75,6 +76,7 @@ def _admin_errors(handler: Handler) -> Handler:
             InvalidCannedResponse,
             InvalidFaqAnswer,
             InvalidBusinessHours,
+            InvalidApiKeyData,
         ) as error:
             raise BadRequest(str(error)) from None
         except WeakPassword as error:  # its message states the policy, never the password
@@ -340,6 +342,53 @@ def _faq_view(answer: FaqAnswer) -> dict[str, Any]:
     return {"key": answer.key, "language": answer.language, "answer": answer.answer}
 
 
+# --- API keys of the public REST API -----------------------------------------------------------
+
+
+@_admin_errors
+async def list_api_keys(request: web.Request) -> web.Response:
+    """The tenant's API keys: prefix, name, scopes, last use, revocation (never the key)."""
+    await _admin(request)
+    rows = await admin.list_api_keys(request.app[DATABASE].sessionmaker, request.match_info["slug"])
+    return web.json_response({"api_keys": [_api_key_view(row) for row in rows]})
+
+
+@_admin_errors
+async def create_api_key(request: web.Request) -> web.Response:
+    """A new key; the key itself is in this answer only (stored as a hash)."""
+    actor = await _admin_for_change(request)
+    body = await json_body(request)
+    row, key = await admin.create_api_key(
+        request.app[DATABASE].sessionmaker, request.match_info["slug"], _string(body, "name"),
+        _strings(body, "scopes"), actor=actor,
+    )
+    return _secret_response({"api_key": _api_key_view(row), "key": key}, status=201)
+
+
+@_admin_errors
+async def revoke_api_key(request: web.Request) -> web.Response:
+    actor = await _admin_for_change(request)
+    try:
+        row = await admin.revoke_api_key(
+            request.app[DATABASE].sessionmaker, request.match_info["slug"], request.match_info["prefix"],
+            actor=actor,
+        )
+    except ApiKeyNotFound as error:
+        raise NotFound(f"{str(error).capitalize()}.") from None
+    return web.json_response({"api_key": _api_key_view(row)})
+
+
+def _api_key_view(row: ApiKey) -> dict[str, Any]:
+    return {
+        "prefix": row.prefix,
+        "name": row.name,
+        "scopes": list(row.scopes),
+        "created_at": row.created_at.isoformat(),
+        "last_used_at": row.last_used_at.isoformat() if row.last_used_at else None,
+        "revoked_at": row.revoked_at.isoformat() if row.revoked_at else None,
+    }
+
+
 # --- URL map -----------------------------------------------------------------------------------
 
 
@@ -359,3 +408,6 @@ def add_admin_routes(app: web.Application, prefix: str) -> None:
     router.add_delete(f"{tenant}/canned/{{shortcut}}", remove_canned)
     router.add_get(f"{tenant}/faq", list_faq)
     router.add_put(f"{tenant}/faq/{{key}}/{{language}}", put_faq)
+    router.add_get(f"{tenant}/api-keys", list_api_keys)
+    router.add_post(f"{tenant}/api-keys", create_api_key)
+    router.add_delete(f"{tenant}/api-keys/{{prefix}}", revoke_api_key)

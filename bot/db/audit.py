@@ -30,6 +30,8 @@ SUBJECT_ERASED = "subject.erased"
 AUDIT_READ = "audit.read"
 TICKET_OPENED = "ticket.opened"  # an agent opened a ticket from a conversation
 TICKET_STATUS_CHANGED = "ticket.status_changed"  # an agent moved a ticket; details: {"to": status}
+TICKET_REPLIED = "ticket.replied"  # the firm set the public reply (public API)
+ACCOUNT_DELETED = "account.deleted"  # the firm removed an account (public API); target: its number
 TICKET_LOOKUP = "ticket.lookup"  # a customer asked for a ticket's status; target: the conversation
 
 DEFAULT_PAGE = 100
@@ -40,7 +42,7 @@ MAX_PAGE = 500
 class Actor:
     """Who did it: an agent (id and role), or the system / a command line operator."""
 
-    kind: str  # "agent" | "customer" | "system" | "cli"
+    kind: str  # "agent" | "customer" | "system" | "cli" | "api_key" (id: the key's row)
     id: int | None = None
     role: str | None = None
 
@@ -59,6 +61,11 @@ class Actor:
     @classmethod
     def system(cls) -> Actor:
         return cls("system")
+
+    @classmethod
+    def api_key(cls, key_id: int) -> Actor:
+        """A client firm's system, through the public API with this key."""
+        return cls("api_key", key_id)
 
 
 @dataclass(frozen=True)

@@ -171,6 +171,10 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
     )
+    # The firm's latest reply for the customer (public API, migration 0009_api_keys): what the
+    # assistant says on the customer's next status question. Stored redacted.
+    public_reply: Mapped[str | None] = mapped_column(Text)
+    public_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
     # viewonly: tenant_id is shared with the tenant relationship, so only the
@@ -714,3 +718,33 @@ class PortalInvite(Base):
 
 
 __all__ += ["PORTAL_ROLES", "PortalInvite", "PortalSession", "PortalUser"]
+# --- The public REST API (bot.firm_api, migration 0009_api_keys) ------------------------
+
+API_KEY_SCOPES = ("tickets:read", "tickets:write", "conversations:read", "reports:read", "accounts:write")
+
+
+class ApiKey(Base):
+    """A firm's key to /api/v1/firm. Only a SHA-256 of the key is stored (the key has 256 random
+    bits, so a slow hash adds nothing); `prefix` is its first characters, shown to tell keys
+    apart and used to find the row before the constant-time comparison of the hash."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        # Never the hash.
+        return f"ApiKey(id={self.id!r}, tenant_id={self.tenant_id!r}, prefix={self.prefix!r})"
+
+
+__all__ += ["API_KEY_SCOPES", "ApiKey"]

@@ -17,6 +17,7 @@ from bot.db.errors import (
 )
 from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, Account, Tenant, Ticket
 from bot.db.tenants import TenantRef
+from bot.db.types import utcnow
 
 SUBJECT_MAX_CHARS = 200
 DESCRIPTION_MAX_CHARS = 10_000
@@ -197,3 +198,33 @@ def _validated_description(description: str) -> str:
     if len(description) > DESCRIPTION_MAX_CHARS:
         raise InvalidTicketData("description", f"longer than {DESCRIPTION_MAX_CHARS} characters")
     return description.strip()
+
+
+PUBLIC_REPLY_MAX_CHARS = 2_000
+
+
+async def add_public_reply(
+    session: AsyncSession, tenant: TenantRef, reference: str, reply: str
+) -> Ticket:
+    """Set the ticket's public reply: what the customer hears on their next status question.
+    The caller redacts it first (it is stored as given)."""
+    if not isinstance(reply, str) or not reply.strip():
+        raise InvalidTicketData("reply", "must not be empty")
+    reply = reply.strip()
+    if len(reply) > PUBLIC_REPLY_MAX_CHARS:
+        raise InvalidTicketData("reply", f"longer than {PUBLIC_REPLY_MAX_CHARS} characters")
+    normalized = normalize_reference(reference)
+    ticket = None
+    if normalized is not None:
+        ticket = await session.scalar(
+            select(Ticket)
+            .where(Ticket.tenant_id == tenant.id, Ticket.reference == normalized)
+            .with_for_update()
+        )
+    if ticket is None:
+        raise TicketNotFound(reference)
+    ticket.public_reply = reply
+    ticket.public_reply_at = utcnow()
+    ticket.updated_at = ticket.public_reply_at
+    await session.flush()
+    return ticket

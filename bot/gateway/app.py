@@ -17,6 +17,8 @@ from bot.db import Database
 from bot.events.bus import InProcessBus
 from bot.events.redis_bus import RedisBus
 from bot.portal import PortalDeps, PortalSettings, create_portal_app
+from bot.firm_api.app import create_firm_api_app
+from bot.firm_api.deps import FirmApiDeps
 from bot.gateway.assets import STATIC_DIR, TEMPLATES_DIR, FileAsset
 from bot.gateway.cors import add_cors_headers
 from bot.gateway.keys import (
@@ -27,6 +29,7 @@ from bot.gateway.keys import (
     CUSTOMER_WROTE,
     DATABASE,
     DELIVERY,
+    FIRM_API_LIMITER,
     DEMO_TEMPLATE,
     HANDOFF,
     HTTP,
@@ -97,6 +100,8 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
     app.add_subapp("/agent", create_console_app(_console_settings(settings), lambda: _console_deps(app)))
     # The client firm's portal: the same pattern (bot/portal).
     app.add_subapp("/portal", create_portal_app(_portal_settings(settings), lambda: _portal_deps(app)))
+    # The public REST API for client firms: /api/v1/firm, /api/v1/openapi.json, /api/docs.
+    app.add_subapp("/api", create_firm_api_app(lambda: _firm_api_deps(app)))
     app.on_shutdown.append(close_sockets_and_finish_turns)  # after the consoles closed
     return app
 
@@ -136,6 +141,15 @@ def _portal_deps(app: web.Application) -> PortalDeps:
     return PortalDeps(database=app[DATABASE], login_limiter=app[PORTAL_LOGIN_LIMITER])
 
 
+def _firm_api_deps(app: web.Application) -> FirmApiDeps:
+    return FirmApiDeps(
+        database=app[DATABASE],
+        limiter=app[FIRM_API_LIMITER],
+        window_seconds=app[SETTINGS].firm_api_rate_limit.seconds,
+        redactor=app[REDACTOR],
+    )
+
+
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     database = Database(app[SETTINGS].database_url)
     app[DATABASE] = database
@@ -167,6 +181,7 @@ async def shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
     app[IP_LIMITER] = limiter("ip", settings.rate_limit_per_ip)
     app[LOGIN_LIMITER] = limiter("login", settings.login_rate_limit)
     app[PORTAL_LOGIN_LIMITER] = limiter("portal-login", settings.login_rate_limit)
+    app[FIRM_API_LIMITER] = limiter("firm-api-key", settings.firm_api_rate_limit)
     app[NEW_CONVERSATION_LIMITS] = NewConversationLimits(
         per_address=limiter("new-conversation-address", settings.new_conversations_per_address),
         per_tenant=limiter("new-conversation-tenant", settings.new_conversations_per_tenant),

@@ -38,6 +38,7 @@ DEMO_TEMPLATE = web.AppKey("demo_template", FileAsset)
 BUS = web.AppKey("bus", EventBus)
 LOGIN_LIMITER = web.AppKey("login_limiter", RateLimiter)
 PORTAL_LOGIN_LIMITER = web.AppKey("portal_login_limiter", RateLimiter)
+FIRM_API_LIMITER = web.AppKey("firm_api_limiter", RateLimiter)
 
 # Set by the cleanup contexts at startup
 DATABASE = web.AppKey("database", Database)

@@ -85,6 +85,8 @@ class Settings:
     agent_session_recheck_seconds: float = 15.0
     # Login attempts per client address (argon2 makes each one cost CPU).
     login_rate_limit: RateLimit = RateLimit(10, 60.0)
+    # Calls to the public API (/api/v1/firm) per API key.
+    firm_api_rate_limit: RateLimit = RateLimit(600, 60.0)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -139,6 +141,7 @@ class Settings:
                 env, "AGENT_SESSION_RECHECK_SECONDS", cls.agent_session_recheck_seconds
             ),
             login_rate_limit=_rate(env, "LOGIN_RATE_LIMIT", cls.login_rate_limit),
+            firm_api_rate_limit=_rate(env, "FIRM_API_RATE_LIMIT", cls.firm_api_rate_limit),
         )
         settings.validate()
         return settings

@@ -292,3 +292,47 @@ async def test_unreachable_records_during_status_are_reported(
 
     assert outcome.responses == ["utter_records_unavailable"]
     assert any(record.levelno == logging.ERROR for record in caplog.records)
+
+
+async def _reply_on(records: Database, nordlys: TenantRef, reference: str, text: str) -> None:
+    from bot.db.tickets import add_public_reply
+
+    async with records.sessionmaker.begin() as session:
+        await add_public_reply(session, nordlys, reference, text)
+
+
+async def test_the_firms_latest_public_reply_is_told_after_the_status(
+    records: Database, nordlys: TenantRef
+) -> None:
+    await _reply_on(records, nordlys, "NRD-1042", "We have corrected the meter reading.")
+    await _reply_on(records, nordlys, "NRD-1042", "A corrected invoice is on its way.")
+
+    outcome = await run(ActionTicketStatus(), status_question("NRD-1042", **OLA))
+
+    assert outcome.responses == ["utter_ticket_status_with_subject", "utter_ticket_public_reply"]
+    assert outcome.texts[1].startswith("Our latest reply (")
+    assert outcome.texts[1].endswith('): "A corrected invoice is on its way."')
+
+
+async def test_the_public_reply_is_introduced_in_norwegian(records: Database, nordlys: TenantRef) -> None:
+    await _reply_on(records, nordlys, "NRD-1039", "Vi har rettet målerstanden.")
+
+    outcome = await run(ActionTicketStatus(), status_question("NRD-1039", language="nb", verified=True,
+                                                              account_number="10000002"))
+
+    assert outcome.texts[1].startswith("Siste svar fra oss (")
+    assert outcome.texts[1].endswith("): «Vi har rettet målerstanden.»")
+
+
+async def test_a_ticket_without_a_reply_is_told_only_its_status(records: Database) -> None:
+    outcome = await run(ActionTicketStatus(), status_question("NRD-1042", **OLA))
+
+    assert outcome.responses == ["utter_ticket_status_with_subject"]
+
+
+async def test_a_stranger_hears_no_reply_of_someone_elses_ticket(records: Database, nordlys: TenantRef) -> None:
+    await _reply_on(records, nordlys, "NRD-1042", "We have corrected the meter reading.")
+
+    outcome = await run(ActionTicketStatus(), status_question("NRD-1042"))
+
+    assert outcome.responses == ["utter_ticket_not_found"]

@@ -45,6 +45,8 @@ ADMIN_ENDPOINTS: list[tuple[str, str, dict[str, Any] | None]] = [
     ("DELETE", "/tenants/nordlys/canned/takk", None),
     ("GET", "/tenants/nordlys/faq", None),
     ("PUT", "/tenants/nordlys/faq/opening_hours/en", {"answer": "Always open."}),
+    ("GET", "/tenants/nordlys/api-keys", None),
+    ("POST", "/tenants/nordlys/api-keys", {"name": "CRM sync", "scopes": ["tickets:read"]}),
 ]
 WRITES = [endpoint for endpoint in ADMIN_ENDPOINTS if endpoint[0] != "GET"]
 
@@ -389,3 +391,38 @@ async def test_a_body_that_is_not_a_json_object_is_a_bad_request(ada: AgentConso
 
     assert response.status == 400
     assert "JSON object" in (await error_of(response))["message"]
+
+
+# --- API keys of the public REST API ------------------------------------------------------------
+
+
+async def test_admin_issues_an_api_key_shown_once_that_works_until_revoked(
+    ada: AgentConsole, gateway: TestClient
+) -> None:
+    created = await call(ada, "POST", "/tenants/nordlys/api-keys",
+                         {"name": "CRM sync", "scopes": ["tickets:read"]})
+    answer = await created.json()
+    key, prefix = answer["key"], answer["api_key"]["prefix"]
+    used = await gateway.get("/api/v1/firm/tickets", headers={"Authorization": f"Bearer {key}"})
+    listing = await (await call(ada, "GET", "/tenants/nordlys/api-keys")).json()
+    revoked = await call(ada, "DELETE", f"/tenants/nordlys/api-keys/{prefix}")
+    after = await gateway.get("/api/v1/firm/tickets", headers={"Authorization": f"Bearer {key}"})
+    other_tenant = await call(ada, "DELETE", f"/tenants/fjordnett/api-keys/{prefix}")
+
+    assert created.status == 201 and created.headers["Cache-Control"] == "no-store"
+    assert key.startswith(prefix + "_")
+    assert used.status == 200
+    [listed] = listing["api_keys"]
+    assert listed["prefix"] == prefix and listed["scopes"] == ["tickets:read"]
+    assert listed["last_used_at"] is not None and listed["revoked_at"] is None
+    assert key not in str(listing)  # never shown again
+    assert revoked.status == 200 and (await revoked.json())["api_key"]["revoked_at"] is not None
+    assert after.status == 401
+    assert other_tenant.status == 404
+
+
+async def test_an_api_key_with_an_unknown_scope_is_a_bad_request(ada: AgentConsole) -> None:
+    response = await call(ada, "POST", "/tenants/nordlys/api-keys", {"name": "x", "scopes": ["tickets:delete"]})
+
+    assert response.status == 400
+    assert "tickets:delete" in (await error_of(response))["message"]

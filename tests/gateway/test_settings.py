@@ -80,3 +80,10 @@ def test_new_conversation_limits_empty_conversation_age_and_console_recheck_come
     assert (settings.empty_conversation_seconds, settings.agent_session_recheck_seconds) == (120, 5)
     with pytest.raises(SettingsError, match="NEW_CONVERSATIONS_PER_ADDRESS"):
         Settings.from_env({"RASA_TOKEN": "t", "NEW_CONVERSATIONS_PER_ADDRESS": "0/60"})
+
+
+def test_the_public_apis_per_key_rate_limit_comes_from_the_environment() -> None:
+    assert Settings.from_env({"RASA_TOKEN": "t"}).firm_api_rate_limit == RateLimit(600, 60.0)
+    assert Settings.from_env({"RASA_TOKEN": "t", "FIRM_API_RATE_LIMIT": "50/10"}).firm_api_rate_limit == RateLimit(50, 10.0)
+    with pytest.raises(SettingsError, match="FIRM_API_RATE_LIMIT"):
+        Settings.from_env({"RASA_TOKEN": "t", "FIRM_API_RATE_LIMIT": "lots"})
