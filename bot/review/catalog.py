@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ruamel.yaml import YAML
+from ruamel.yaml import YAML, YAMLError
 
 from bot.db.engine import REPO_ROOT
 
@@ -94,6 +94,6 @@ def _intent_name(entry: Any) -> str:
 def _read(yaml: YAML, path: Path) -> dict[str, Any]:
     try:
         content = yaml.load(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as error:
+    except (OSError, ValueError, YAMLError) as error:
         raise CatalogError(f"cannot read {path}: {error}") from error
     return content if isinstance(content, dict) else {}
