@@ -60,6 +60,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
     from bot.demo import seed_demo
     from bot.handoff.demo_agents import seed_demo_agents
+    from bot.portal.demo_users import DEMO_PORTAL_PASSWORD, seed_demo_portal_users
 
     url = _resolve_url(args)
     await upgrade(url)  # seeding needs the schema; upgrading an up-to-date database is a no-op
@@ -68,6 +69,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
         async with database.sessionmaker.begin() as session:
             summary = await seed_demo(session)
             agents = await seed_demo_agents(session)
+            firm_users = await seed_demo_portal_users(session)
     finally:
         await database.dispose()
     print(f"demo data is in {_printable(url)} ({summary.tenants_created} new tenants)")
@@ -80,6 +82,9 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     print(f"demo agents (console at /agent, password {agents.password!r}):")
     for agent in agents.agents:
         print(f"  {agent.email:<18} {agent.role:<10} serves {', '.join(agent.tenants)}")
+    print(f"demo firm users (portal at /portal, password {DEMO_PORTAL_PASSWORD!r}; supervisors use theirs):")
+    for user in firm_users:
+        print(f"  {user.email:<26} {user.role:<7} {user.tenant}")
     return 0
 
 
@@ -116,6 +121,8 @@ COMMANDS: dict[str, Command] = {
     "reset-password": Command("set an agent's password and end their sessions", delegate="bot.admin.cli:reset_password"),
     "canned": Command("add, list or remove a tenant's canned responses", delegate="bot.admin.cli:canned"),
     "faq": Command("set or list a tenant's FAQ answers", delegate="bot.admin.cli:faq"),
+    # The client firm's portal (bot/portal/cli.py).
+    "portal-user": Command("create, invite, list firm users of the portal; reset a password", delegate="bot.portal.cli:main"),
     # Personal data (bot/privacy/cli.py).
     "sweep": Command("delete conversations past their tenant's retention period", delegate="bot.privacy.cli:sweep"),
     "subject": Command("export or erase what is held about one person", delegate="bot.privacy.cli:subject"),

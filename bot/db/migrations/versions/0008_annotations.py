@@ -2,7 +2,7 @@
 reviewers' annotations of customer messages.
 
 Revision ID: 0008_annotations
-Revises: 0007_webhooks
+Revises: 0008_portal_users (in this branch; nothing here depends on it)
 Create Date: 2026-12-06
 
 """
@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008_annotations"
-# The integrator re-chains the parallel 0008_* migrations at merge time.
-down_revision: str | Sequence[str] | None = "0007_webhooks"
+# Written against 0007_webhooks and self-contained; chained after the portal's migration so
+# this branch has one head. The integrator re-chains the parallel 0008_* migrations.
+down_revision: str | Sequence[str] | None = "0008_portal_users"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
