@@ -84,17 +84,11 @@ def parse_mark(form: Mapping[str, str], catalog: IntentCatalog) -> Mark:
     raise InvalidAnnotation("kind", "must be 'intent' or 'new_answer'")
 
 
-async def customer_message(
-    session: AsyncSession, tenant_id: int, conversation_id: str, seq: int
-) -> Message:
-    """The tenant's customer message `seq` of the conversation, or MessageNotFound."""
+async def customer_message(session: AsyncSession, tenant_id: int, message_id: int) -> Message:
+    """The tenant's customer message with that id, or MessageNotFound (also for another
+    tenant's message, or a message of the bot, an agent or the system)."""
     message = await session.scalar(
-        select(Message).where(
-            Message.tenant_id == tenant_id,
-            Message.conversation_id == conversation_id,
-            Message.seq == seq,
-            Message.role == "customer",
-        )
+        select(Message).where(Message.tenant_id == tenant_id, Message.id == message_id, Message.role == "customer")
     )
     if message is None:
         raise MessageNotFound()
@@ -104,8 +98,7 @@ async def customer_message(
 async def mark_message(
     session: AsyncSession,
     tenant_id: int,
-    conversation_id: str,
-    seq: int,
+    message_id: int,
     mark: Mark,
     annotator: Annotator,
     *,
@@ -113,7 +106,7 @@ async def mark_message(
 ) -> AnnotationView:
     """Create or replace the mark of a customer message. The note is redacted first: a
     reviewer may quote personal data from elsewhere."""
-    message = await customer_message(session, tenant_id, conversation_id, seq)
+    message = await customer_message(session, tenant_id, message_id)
     note = redact(mark.note) if mark.note else None
     annotation = await session.scalar(select(Annotation).where(Annotation.message_id == message.id))
     now = utcnow()
@@ -130,16 +123,16 @@ async def mark_message(
     await session.flush()
     await audit.record(
         session, annotator.actor, ANNOTATION_SET, tenant_id=tenant_id, target_kind="conversation",
-        target_id=conversation_id, details={"seq": seq, "kind": mark.kind, "intent": mark.intent},
+        target_id=message.conversation_id, details={"seq": message.seq, "kind": mark.kind, "intent": mark.intent},
     )
     return AnnotationView.of(annotation)
 
 
 async def remove_annotation(
     session: AsyncSession, tenant_id: int, annotation_id: int, annotator: Annotator
-) -> str:
-    """Delete the tenant's annotation; returns its conversation id (AnnotationNotFound for
-    an id of another tenant, exactly like one that does not exist)."""
+) -> int:
+    """Delete the tenant's annotation; returns its message's id (AnnotationNotFound for an
+    id of another tenant, exactly like one that does not exist)."""
     row = (
         await session.execute(
             select(Annotation, Message.conversation_id, Message.seq)
@@ -156,4 +149,4 @@ async def remove_annotation(
         session, annotator.actor, ANNOTATION_REMOVED, tenant_id=tenant_id, target_kind="conversation",
         target_id=conversation_id, details={"seq": seq, "kind": annotation.kind, "intent": annotation.intent},
     )
-    return conversation_id
+    return annotation.message_id

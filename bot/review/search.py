@@ -12,6 +12,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, and_, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +39,7 @@ class ConversationSummary:
     not_understood: int
     annotations: int
     excerpt: str  # the first customer message, or the first one matching the search
+    excerpt_message_id: int  # the page of the conversation opens at this message
 
 
 @dataclass(frozen=True)
@@ -104,14 +106,22 @@ async def search_conversations(
         query = select(func.count()).select_from(Message).where(messages_of_conversation(*extra))
         return query.scalar_subquery()
 
-    excerpt_conditions = [is_customer] if matches is None else [matches]
-    excerpt = (
-        select(Message.text)
-        .where(messages_of_conversation(*excerpt_conditions))
-        .order_by(Message.seq)
-        .limit(1)
-        .scalar_subquery()
-    )
+    # The message a row shows and links to: the first one matching the search, else the
+    # first one not understood (when that is what is asked for), else the first customer message.
+    excerpt_conditions = [is_customer]
+    if matches is not None:
+        excerpt_conditions = [matches]
+    elif review_filter.not_understood:
+        excerpt_conditions = [is_customer, Message.fallback.is_not(None)]
+    def first_message(column: ColumnElement[Any]) -> ColumnElement[Any]:
+        return (
+            select(column)
+            .where(messages_of_conversation(*excerpt_conditions))
+            .order_by(Message.seq)
+            .limit(1)
+            .scalar_subquery()
+        )
+
     annotations = (
         select(func.count())
         .select_from(Annotation)
@@ -130,7 +140,8 @@ async def search_conversations(
             count(is_customer).label("customer_messages"),
             count(is_customer, Message.fallback.is_not(None)).label("not_understood"),
             annotations.label("annotations"),
-            excerpt.label("excerpt"),
+            first_message(Message.text).label("excerpt"),
+            first_message(Message.id).label("excerpt_message_id"),
         )
         .where(*conditions)
         .order_by(Conversation.created_at.desc(), Conversation.id.desc())
@@ -149,6 +160,7 @@ async def search_conversations(
             not_understood=row.not_understood,
             annotations=row.annotations,
             excerpt=_shorten(row.excerpt or ""),
+            excerpt_message_id=row.excerpt_message_id,
         )
         for row in rows[:limit]
     ]

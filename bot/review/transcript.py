@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.conversations import ConversationNotFound
 from bot.db.models import Annotation, Conversation, Message
 from bot.review.annotations import AnnotationView
+from bot.review.errors import MessageNotFound
 
 
 @dataclass(frozen=True)
 class ReviewedMessage:
+    id: int  # review pages address messages (and so conversations) by it, never by conversation id
     seq: int
     role: str  # customer | bot | agent | system
     text: str  # as stored: redacted
@@ -39,6 +41,19 @@ class ReviewedConversation:
     rating: int | None
     rating_comment: str | None
     messages: list[ReviewedMessage]
+
+
+async def conversation_of_message(session: AsyncSession, tenant_id: int, message_id: int) -> str:
+    """The id of the tenant's conversation holding that message, or MessageNotFound.
+
+    Review pages name a conversation by one of its messages: the conversation id is the
+    customer's browser's key to the chat and stays out of URLs, histories and logs."""
+    conversation_id = await session.scalar(
+        select(Message.conversation_id).where(Message.tenant_id == tenant_id, Message.id == message_id)
+    )
+    if conversation_id is None:
+        raise MessageNotFound()
+    return conversation_id
 
 
 async def read_transcript(session: AsyncSession, tenant_id: int, conversation_id: str) -> ReviewedConversation:
@@ -67,6 +82,7 @@ async def read_transcript(session: AsyncSession, tenant_id: int, conversation_id
         rating_comment=conversation.rating_comment,
         messages=[
             ReviewedMessage(
+                id=message.id,
                 seq=message.seq,
                 role=message.role,
                 text=message.text,

@@ -63,3 +63,15 @@ async def seed_conversation(
 def customer_seqs(turns: int) -> list[int]:
     """The seqs of the customer messages of a conversation seeded with `turns` answered turns."""
     return [2 + 2 * index for index in range(turns)]
+
+
+async def message_id(database: Database, conversation_id: str, seq: int) -> int:
+    """The id of a seeded message (review pages and marks address messages by id)."""
+    from sqlalchemy import select
+
+    async with database.sessionmaker() as session:
+        found = await session.scalar(
+            select(Message.id).where(Message.conversation_id == conversation_id, Message.seq == seq)
+        )
+    assert found is not None, f"no message {seq} in the conversation"
+    return found

@@ -32,8 +32,12 @@ CUSTOMER_SEQ = 2  # the first customer message of a seeded conversation (1 is th
 
 async def mark(database: Database, tenant: TenantRef, conversation_id: str, seq: int, the_mark: Mark,
                redactor: Redactor, annotator: Annotator = ANNE) -> AnnotationView:
+    async with database.sessionmaker() as session:
+        found = await session.scalar(
+            select(Message.id).where(Message.conversation_id == conversation_id, Message.seq == seq)
+        )
     async with database.sessionmaker.begin() as session:
-        return await mark_message(session, tenant.id, conversation_id, seq, the_mark, annotator,
+        return await mark_message(session, tenant.id, found if found is not None else -1, the_mark, annotator,
                                   redact=lambda text: redactor.redact(text).text)
 
 
@@ -144,7 +148,7 @@ async def test_a_mark_is_removed_only_within_its_tenant(
     assert len(await annotations_in(database)) == 1
 
     async with database.sessionmaker.begin() as session:
-        assert await remove_annotation(session, nordlys.id, view.id, ANNE) == conversation_id
+        assert await remove_annotation(session, nordlys.id, view.id, ANNE) == view.message_id
     assert await annotations_in(database) == []
     async with database.sessionmaker() as session:
         assert await session.scalar(

@@ -21,7 +21,7 @@ from bot.review.annotations import Annotator, Mark, mark_message
 from bot.review.export import ExportedMark, build_export, render_nlu_yaml, training_text
 from bot.review.training_data import TrainingExamples, load_training_examples
 
-from .support import Turn, seed_conversation
+from .support import Turn, message_id, seed_conversation
 
 ENGINE_PYTHON = REPO_ROOT / ".venv" / "engine" / "bin" / "python"
 ANNE = Annotator("portal_user", 7, "Anne Admin", "admin")
@@ -126,10 +126,11 @@ async def seed_marks(database: Database, nordlys: TenantRef, fjordnett: TenantRe
             (nordlys, conversation, 6, Mark("new_answer", None, "payments in crypto")),
             (fjordnett, other, 2, Mark("intent", "open_ticket", None)),
         ):
-            await mark_message(session, tenant.id, conversation_id, seq, mark, ANNE, redact=lambda text: text)
+            await mark_message(session, tenant.id, await message_id(database, conversation_id, seq), mark, ANNE,
+                               redact=lambda text: text)
         # One old mark, before --since.
-        await mark_message(session, nordlys.id, conversation, 8, Mark("intent", "greet", None), ANNE,
-                           redact=lambda text: text)
+        await mark_message(session, nordlys.id, await message_id(database, conversation, 8),
+                           Mark("intent", "greet", None), ANNE, redact=lambda text: text)
         await session.execute(
             update(Annotation).where(Annotation.intent == "greet")
             .values(updated_at=datetime.now(UTC) - timedelta(days=30))

@@ -11,7 +11,7 @@ from bot.review.errors import InvalidFilter
 from bot.review.filters import ReviewFilter, parse_filter
 from bot.review.search import ConversationPage, search_conversations
 
-from .support import Turn, seed_conversation
+from .support import Turn, message_id, seed_conversation
 
 DAY = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
@@ -64,6 +64,8 @@ async def test_not_understood_finds_conversations_with_a_fallback_turn_and_count
 
     assert [summary.id for summary in page.conversations] == [missed]
     assert (page.conversations[0].not_understood, page.conversations[0].customer_messages) == (2, 3)
+    assert page.conversations[0].excerpt == "flibber the wotsit"
+    assert page.conversations[0].excerpt_message_id == await message_id(database, missed, 2)
 
 
 async def test_low_rating_is_one_or_two_stars(database: Database, nordlys: TenantRef) -> None:
@@ -107,6 +109,7 @@ async def test_text_search_matches_any_message_ignoring_case_also_for_norwegian_
     page = await search(database, nordlys, q="fakturaen")
     assert [summary.id for summary in page.conversations] == [invoice]
     assert page.conversations[0].excerpt == "Hvor er FAKTURAEN min?"  # the matching message, not the first
+    assert page.conversations[0].excerpt_message_id == await message_id(database, invoice, 4)  # the page opens there
     assert await ids(database, nordlys, q="ålesund") == [moving]
     assert await ids(database, nordlys, q="INVOICE") == [in_bot_reply]
     assert await ids(database, nordlys, q="nothing like this") == []
