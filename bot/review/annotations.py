@@ -23,6 +23,7 @@ from bot.review.catalog import IntentCatalog
 from bot.review.errors import AnnotationNotFound, InvalidAnnotation, MessageNotFound
 
 NOTE_MAX_CHARS = 1000
+NEW_ANSWER_CHOICE = "new_answer"  # the form's value for "we need a new answer for this"
 ANNOTATION_SET = "annotation.set"  # audit actions; details hold the kind and intent, never text
 ANNOTATION_REMOVED = "annotation.removed"
 
@@ -67,21 +68,27 @@ class AnnotationView:
 
 
 def parse_mark(form: Mapping[str, str], catalog: IntentCatalog) -> Mark:
-    """The mark a form asks for, or InvalidAnnotation naming the field that is wrong."""
-    kind = form.get("kind", "").strip()
+    """The mark a form asks for, or InvalidAnnotation naming the field that is wrong.
+
+    `choice` is "intent:<name>" (an intent or "faq/<topic>" of the catalog) or "new_answer";
+    `note` is free text (optional)."""
+    choice = form.get("choice", "").strip()
     note = " ".join(form.get("note", "").split()) or None
     if note is not None and len(note) > NOTE_MAX_CHARS:
         raise InvalidAnnotation("note", f"at most {NOTE_MAX_CHARS} characters")
-    if kind == "intent":
-        intent = form.get("intent", "").strip()
-        if not intent:
-            raise InvalidAnnotation("intent", "choose what the message should have been understood as")
-        if intent not in catalog:
-            raise InvalidAnnotation("intent", "is not an intent or FAQ topic of the assistant")
-        return Mark("intent", intent, note)
-    if kind == "new_answer":
+    if choice == NEW_ANSWER_CHOICE:
         return Mark("new_answer", None, note)
-    raise InvalidAnnotation("kind", "must be 'intent' or 'new_answer'")
+    kind, _, intent = choice.partition(":")
+    if kind != "intent" or not intent:
+        raise InvalidAnnotation("choice", "choose what the message should have been understood as, or a new answer")
+    if intent not in catalog:
+        raise InvalidAnnotation("choice", "is not an intent or FAQ topic of the assistant")
+    return Mark("intent", intent, note)
+
+
+def choice_of(mark: Mark | AnnotationView) -> str:
+    """The form value that gives this mark back (to preselect it when editing)."""
+    return NEW_ANSWER_CHOICE if mark.kind == "new_answer" else f"intent:{mark.intent}"
 
 
 async def customer_message(session: AsyncSession, tenant_id: int, message_id: int) -> Message:

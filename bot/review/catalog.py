@@ -6,6 +6,7 @@ the assistant's data shows up without touching this code.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,6 +83,13 @@ def load_intent_catalog(domain_path: Path = DEFAULT_DOMAIN, data_dir: Path = DEF
     if not catalog.intents:
         raise CatalogError(f"no intents found in {domain_path}")
     return catalog
+
+
+@functools.cache
+def assistant_intent_catalog() -> IntentCatalog:
+    """The catalog of this repository's assistant, read once per process (the files change
+    only with a new model, which means a restart)."""
+    return load_intent_catalog()
 
 
 def _intent_name(entry: Any) -> str:

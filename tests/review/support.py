@@ -75,3 +75,20 @@ async def message_id(database: Database, conversation_id: str, seq: int) -> int:
         )
     assert found is not None, f"no message {seq} in the conversation"
     return found
+
+
+async def seed_marked_message(database: Database, slug: str) -> dict[str, int]:
+    """A conversation of tenant `slug` whose customer message a reviewer marked: the ids the
+    review pages take ({"message_id", "annotation_id"})."""
+    from bot.db import tenant_ref
+    from bot.review.annotations import Annotator, Mark, mark_message
+
+    async with database.sessionmaker() as session:
+        tenant = await tenant_ref(session, slug)
+    assert tenant is not None
+    conversation_id = await seed_conversation(database, tenant, Turn("flibber the wotsit", fallback="nlu"))
+    marked = await message_id(database, conversation_id, 2)
+    async with database.sessionmaker.begin() as session:
+        view = await mark_message(session, tenant.id, marked, Mark("intent", "greet", None),
+                                  Annotator("agent", None, "seed", "supervisor"), redact=lambda text: text)
+    return {"message_id": marked, "annotation_id": view.id}

@@ -13,6 +13,7 @@ from bot.review.annotations import (
     Annotator,
     AnnotationView,
     Mark,
+    choice_of,
     mark_message,
     parse_mark,
     remove_annotation,
@@ -47,22 +48,25 @@ async def annotations_in(database: Database) -> list[Annotation]:
 
 
 def test_a_form_becomes_a_mark_of_an_intent_or_faq_topic_of_the_assistant(catalog: IntentCatalog) -> None:
-    assert parse_mark({"kind": "intent", "intent": "check_balance"}, catalog) == Mark("intent", "check_balance", None)
-    assert parse_mark({"kind": "intent", "intent": "faq/opening_hours", "note": " weekend  hours "}, catalog) == Mark(
+    assert parse_mark({"choice": "intent:check_balance"}, catalog) == Mark("intent", "check_balance", None)
+    assert parse_mark({"choice": "intent:faq/opening_hours", "note": " weekend  hours "}, catalog) == Mark(
         "intent", "faq/opening_hours", "weekend hours"
     )
-    assert parse_mark({"kind": "new_answer", "note": "crypto payments"}, catalog) == Mark("new_answer", None, "crypto payments")
+    the_mark = parse_mark({"choice": "new_answer", "note": "crypto payments"}, catalog)
+    assert the_mark == Mark("new_answer", None, "crypto payments")
+    assert choice_of(the_mark) == "new_answer" and choice_of(Mark("intent", "greet", None)) == "intent:greet"
 
 
 @pytest.mark.parametrize(
     ("form", "field"),
     [
-        ({"kind": "intent", "intent": "order_pizza"}, "intent"),
-        ({"kind": "intent", "intent": "faq"}, "intent"),  # the retrieval intent itself: choose a topic
-        ({"kind": "intent", "intent": "nlu_fallback"}, "intent"),
-        ({"kind": "intent"}, "intent"),
-        ({"kind": "delete everything"}, "kind"),
-        ({"kind": "new_answer", "note": "x" * 1001}, "note"),
+        ({"choice": "intent:order_pizza"}, "choice"),
+        ({"choice": "intent:faq"}, "choice"),  # the retrieval intent itself: choose a topic
+        ({"choice": "intent:nlu_fallback"}, "choice"),
+        ({"choice": "intent:"}, "choice"),
+        ({}, "choice"),
+        ({"choice": "delete everything"}, "choice"),
+        ({"choice": "new_answer", "note": "x" * 1001}, "note"),
     ],
 )
 def test_a_bad_mark_names_the_field(form: dict[str, str], field: str, catalog: IntentCatalog) -> None:
