@@ -56,6 +56,10 @@ HANDOFF_REASONS = {
     "unanswered_question": "question not answered",
 }
 FALLBACKS = {"nlu": "not understood", "dialogue": "could not follow"}
+STATES = {
+    "bot": "with the assistant", "queued": "waiting for a person", "assigned": "with a person",
+    "resolved": "resolved",
+}
 SPEAKERS = {"customer": "Customer", "bot": "Assistant", "agent": "Agent", "system": "Notice"}
 FLAGS = ("handed_off", "not_understood", "low_rating", "annotated")
 
@@ -145,7 +149,7 @@ async def _conversation_page(
         request, "review_conversation.html", access=access, title="Conversation", nav_key="review",
         status=status, transcript=transcript, focus=message_id, catalog=request.app[INTENT_CATALOG],
         choice_of=choice_of, new_answer=NEW_ANSWER_CHOICE, when=_formatter(zone), reasons=HANDOFF_REASONS,
-        fallbacks=FALLBACKS, speakers=SPEAKERS, error=error, error_message_id=error_message_id, back=back_query,
+        fallbacks=FALLBACKS, speakers=SPEAKERS, states=STATES, error=error, error_message_id=error_message_id, back=back_query,
         list_link=access.path("review") + ("?" + back_query if back_query else ""),
     )
 

@@ -106,13 +106,17 @@ async def search_conversations(
         query = select(func.count()).select_from(Message).where(messages_of_conversation(*extra))
         return query.scalar_subquery()
 
-    # The message a row shows and links to: the first one matching the search, else the
-    # first one not understood (when that is what is asked for), else the first customer message.
+    # The message a row shows and links to: the first one matching the search, else the first
+    # one not understood or marked (when that is what is asked for), else the first customer message.
     excerpt_conditions = [is_customer]
     if matches is not None:
         excerpt_conditions = [matches]
     elif review_filter.not_understood:
         excerpt_conditions = [is_customer, Message.fallback.is_not(None)]
+    elif review_filter.annotated:
+        excerpt_conditions = [
+            exists().where(Annotation.tenant_id == tenant_id, Annotation.message_id == Message.id)
+        ]
     def first_message(column: ColumnElement[Any]) -> ColumnElement[Any]:
         return (
             select(column)

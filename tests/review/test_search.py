@@ -197,3 +197,20 @@ def test_bad_filters_name_the_field(query: dict[str, str], field: str) -> None:
     with pytest.raises(InvalidFilter) as error:
         parse_filter(query)
     assert error.value.field == field
+
+
+async def test_marked_conversations_open_at_their_first_marked_message(database: Database, nordlys: TenantRef) -> None:
+    from bot.review.annotations import Annotator, Mark, mark_message
+
+    conversation_id = await seed_conversation(database, nordlys, "hei", "kan jeg betale med vipps")
+    await seed_conversation(database, nordlys, "not marked")
+    vipps = await message_id(database, conversation_id, 4)
+    async with database.sessionmaker.begin() as session:
+        await mark_message(session, nordlys.id, vipps, Mark("intent", "faq/payment_methods", None),
+                           Annotator("portal_user", 1, "Anne", "admin"), redact=lambda text: text)
+
+    page = await search(database, nordlys, annotated="1")
+
+    [row] = page.conversations
+    assert (row.id, row.excerpt, row.excerpt_message_id, row.annotations) == (
+        conversation_id, "kan jeg betale med vipps", vipps, 1)
