@@ -16,11 +16,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiohttp import web
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import audit
 from bot.db.conversations import ConversationNotFound
@@ -214,15 +215,13 @@ def _message_link(access: PortalAccess, message_id: int, back: str) -> str:
 
 def _safe_back(raw: str) -> str:
     """The list's filters to return to, re-encoded from a valid filter (never echoed raw)."""
-    from urllib.parse import parse_qsl
-
     try:
         return urlencode(parse_filter(dict(parse_qsl(raw))).as_query())
     except InvalidFilter:
         return ""
 
 
-async def _time_zone(session, tenant_id: int) -> ZoneInfo:  # type: ignore[no-untyped-def]
+async def _time_zone(session: AsyncSession, tenant_id: int) -> ZoneInfo:
     name = await session.scalar(select(Tenant.time_zone).where(Tenant.id == tenant_id))
     try:
         return ZoneInfo(name or "UTC")
