@@ -30,6 +30,13 @@ AMBIGUITY_GAP = 0.1
 MIN_CANDIDATE_CONFIDENCE = 0.2
 SOMETHING_ELSE_PAYLOAD = "/request_human"
 
+
+def mark_not_understood(dispatcher: CollectingDispatcher, kind: str) -> None:
+    """Tell the gateway this customer turn was not understood ("nlu": the NLU fell back,
+    "dialogue": the dialogue could not follow). A custom message without text: the
+    customer sees nothing; the transcript marks the message for conversation review."""
+    dispatcher.utter_message(json_message={"fallback": kind})
+
 # What each intent means to a customer, as a button title ("en", "nb").
 INTENT_TITLES: dict[str, tuple[str, str]] = {
     "check_balance": ("What I owe", "Hva jeg skylder"),
@@ -122,6 +129,7 @@ class ActionNluFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
+        mark_not_understood(dispatcher, "nlu")
         if previous_turn_missed(tracker):
             return second_miss(dispatcher, tracker)
         language = tracker.get_slot("language") or "en"
@@ -148,6 +156,7 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> EventList:
+        mark_not_understood(dispatcher, "dialogue")
         if previous_turn_missed(tracker):
             return second_miss(dispatcher, tracker)
         dispatcher.utter_message(response="utter_default")

@@ -131,6 +131,8 @@ COMMANDS: dict[str, Command] = {
     # Client-firm integration (issue #14).
     "webhooks": Command("manage a tenant's webhook endpoints and deliveries; run a worker", delegate="bot.webhooks.cli:main"),
     "import-accounts": Command("load a tenant's customer accounts from a CSV file", delegate="bot.account_import.cli:main"),
+    # Conversation review (bot/review/cli.py).
+    "export-annotations": Command("write conversation-review marks as Rasa NLU YAML (--out FILE.yml)", delegate="bot.review.cli:main"),
 }
 
 

@@ -486,6 +486,23 @@ async def mark_delivered_to_bot(
     )
 
 
+async def mark_fallback(
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, seq: int, kind: str
+) -> None:
+    """The assistant did not understand customer message `seq` (kind: FALLBACK_KINDS)."""
+    await session.execute(
+        update(Message)
+        .where(
+            Message.tenant_id == tenant.id,
+            Message.conversation_id == conversation_id,
+            Message.seq == seq,
+            Message.role == "customer",
+        )
+        .values(fallback=kind)
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def set_verified_account(
     session: AsyncSession,
     tenant: TenantRef,

@@ -77,6 +77,15 @@ def _apply_sqlite_pragmas(dbapi_connection, _connection_record) -> None:  # type
             cursor.execute(pragma)
     finally:
         cursor.close()
+    # SQLite's lower() folds ASCII only; searches of Norwegian text ("Æ" = "æ") need more.
+    dbapi_connection.create_function(SQLITE_UNICODE_LOWER, 1, _unicode_lower, deterministic=True)
+
+
+SQLITE_UNICODE_LOWER = "unicode_lower"  # lower() for all of Unicode, on every SQLite connection
+
+
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
 
 
 class Database:

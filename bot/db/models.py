@@ -233,6 +233,8 @@ CONVERSATION_STATES = ("bot", "queued", "assigned", "resolved")
 MESSAGE_ROLES = ("customer", "bot", "agent", "system")
 # Who verified the customer: the firm's site (signed identity) or the assistant (verify_form).
 VERIFIERS = ("site", "assistant")
+# Why the assistant did not understand a customer message (actions/fallback.py marks the turn).
+FALLBACK_KINDS = ("nlu", "dialogue")
 
 
 class Conversation(Base):
@@ -332,6 +334,11 @@ class Message(Base):
     # Customer messages start False and become True once Rasa has answered them;
     # other roles need no delivery and are stored True.
     delivered_to_bot: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Customer messages the assistant did not understand (migration 0008_annotations): "nlu"
+    # (its NLU fell back) or "dialogue" (the dialogue could not follow); None otherwise.
+    fallback: Mapped[str | None] = mapped_column(
+        String(16), CheckConstraint(_one_of("fallback", FALLBACK_KINDS), name="fallback")
+    )
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
@@ -341,7 +348,7 @@ class Message(Base):
         return f"Message(conversation_id={self.conversation_id[:6]!r}..., seq={self.seq!r}, role={self.role!r})"
 
 
-__all__ += ["CONVERSATION_STATES", "MESSAGE_ROLES", "Conversation", "Message"]
+__all__ += ["CONVERSATION_STATES", "FALLBACK_KINDS", "MESSAGE_ROLES", "Conversation", "Message"]
 
 
 # --- Human handoff: agents, their sessions, internal notes, canned responses -----
@@ -633,6 +640,58 @@ __all__ += [
     "WebhookEvent",
 ]
 
+
+# --- Conversation review (bot.review, migration 0008_annotations) -------------------
+# A reviewer of the client firm (or a BPO supervisor) says what a customer message should
+# have been understood as; `python -m bot export-annotations` turns them into NLU data.
+
+ANNOTATION_KINDS = ("intent", "new_answer")
+ANNOTATOR_KINDS = ("portal_user", "agent")
+
+
+class Annotation(Base):
+    """One reviewer's verdict on one customer message: kind "intent" with `intent` (an intent
+    of the domain, or "faq/<topic>" for a retrieval intent) or kind "new_answer" (nothing
+    fits: `note` says what is missing). At most one per message; editing replaces it.
+
+    Deleted with its message (retention sweep, erasure): it holds no copy of the text.
+    Who marked it is the last writer: kind and id of the portal user or supervisor agent,
+    with their display name then (the account may be gone later).
+    """
+
+    __tablename__ = "annotations"
+    __table_args__ = (
+        UniqueConstraint("message_id"),
+        Index(None, "tenant_id", "updated_at"),
+        CheckConstraint(_one_of("kind", ANNOTATION_KINDS), name="kind"),
+        CheckConstraint(_one_of("marked_by_kind", ANNOTATOR_KINDS), name="marked_by_kind"),
+        CheckConstraint("(kind = 'intent') = (intent IS NOT NULL)", name="intent_with_kind"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    intent: Mapped[str | None] = mapped_column(String(120))
+    note: Mapped[str | None] = mapped_column(Text)
+    marked_by_kind: Mapped[str] = mapped_column(String(16))
+    marked_by_id: Mapped[int | None] = mapped_column(Integer)
+    marked_by_name: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    updated_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+    def __repr__(self) -> str:
+        return f"Annotation(id={self.id!r}, tenant_id={self.tenant_id!r}, kind={self.kind!r})"
+
+
+# Review lists a tenant's conversations newest first.
+Index("ix_conversations_tenant_id_created_at", Conversation.tenant_id, Conversation.created_at)
+
+__all__ += ["ANNOTATION_KINDS", "ANNOTATOR_KINDS", "Annotation"]
 
 # --- The client firm's portal (bot.portal, migration 0008_portal_users) ------------
 # Firm users are bound to one tenant; BPO supervisors reach the portal with their agent

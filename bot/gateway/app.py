@@ -138,7 +138,9 @@ def _portal_settings(settings: Settings) -> PortalSettings:
 
 
 def _portal_deps(app: web.Application) -> PortalDeps:
-    return PortalDeps(database=app[DATABASE], login_limiter=app[PORTAL_LOGIN_LIMITER])
+    return PortalDeps(
+        database=app[DATABASE], login_limiter=app[PORTAL_LOGIN_LIMITER], redactor=app[REDACTOR]
+    )
 
 
 def _firm_api_deps(app: web.Application) -> FirmApiDeps:

@@ -23,13 +23,16 @@ from bot.portal.login import PortalLogin
 from bot.portal.middlewares import portal_error_pages
 from bot.portal.pages import STATIC_DIR, template_environment
 from bot.portal.settings import PortalSettings
+from bot.portal.review_routes import add_review_routes
 from bot.portal.users_routes import add_users_routes
+from bot.redaction.events import TextRedactor
 
 
 @dataclass(frozen=True)
 class PortalDeps:
     database: Database
     login_limiter: LoginLimiter  # sign-in attempts per client address (Redis when configured)
+    redactor: TextRedactor  # the gateway's: personal data out of text people type into the portal
 
 
 def create_portal_app(settings: PortalSettings, deps: Callable[[], PortalDeps]) -> web.Application:
@@ -42,6 +45,7 @@ def create_portal_app(settings: PortalSettings, deps: Callable[[], PortalDeps]) 
         shared = deps()
         app[keys.DATABASE] = shared.database
         app[keys.LOGIN_LIMITER] = shared.login_limiter
+        app[keys.REDACTOR] = shared.redactor
         app[keys.LOGIN] = PortalLogin(
             shared.database.sessionmaker, session_ttl=timedelta(hours=settings.session_hours)
         )
@@ -54,4 +58,5 @@ def create_portal_app(settings: PortalSettings, deps: Callable[[], PortalDeps]) 
     add_users_routes(app)
     # Each area of the portal adds its pages with one line here:
     # add_settings_routes(app); add_reports_routes(app); add_review_routes(app)
+    add_review_routes(app)
     return app

@@ -12,6 +12,8 @@ from bot.console.door import LoginLimiter
 from bot.db import Database
 from bot.portal.login import PortalLogin
 from bot.portal.settings import PortalSettings
+from bot.redaction.events import TextRedactor
+from bot.review.catalog import IntentCatalog
 
 # Given to create_portal_app
 SETTINGS = web.AppKey("portal_settings", PortalSettings)
@@ -21,3 +23,7 @@ TEMPLATES = web.AppKey("portal_templates", jinja2.Environment)
 DATABASE = web.AppKey("portal_database", Database)
 LOGIN_LIMITER = web.AppKey("portal_login_limiter", LoginLimiter)
 LOGIN = web.AppKey("portal_login", PortalLogin)
+REDACTOR = web.AppKey("portal_redactor", TextRedactor)  # free text reviewers write (notes)
+
+# Set at startup by the review area (bot/portal/review_routes.py)
+INTENT_CATALOG = web.AppKey("portal_intent_catalog", IntentCatalog)

@@ -21,6 +21,7 @@ class NavEntry:
 
 NAV: list[NavEntry] = [
     NavEntry("dashboard", "Dashboard", ""),
+    NavEntry("review", "Conversations", "review"),
     NavEntry("users", "Users", "users", writers_only=True),
 ]
 

@@ -26,8 +26,23 @@ def unsure(text: str, *ranking: tuple[str, float], faq_key: str | None = None) -
 
 
 def handoff_of(outcome) -> dict[str, Any]:  # type: ignore[no-untyped-def]
-    [custom] = outcome.custom
-    return custom["handoff"]
+    [handoff] = [custom["handoff"] for custom in outcome.custom if "handoff" in custom]
+    return handoff
+
+
+def fallback_marks(outcome) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the gateway learns about the turn: "nlu" / "dialogue" when it was not understood."""
+    return [custom["fallback"] for custom in outcome.custom if "fallback" in custom]
+
+
+def said_with_buttons(outcome) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+    [message] = [message for message in outcome.messages if message.get("buttons")]
+    return message
+
+
+def said(outcome) -> list[str | None]:  # type: ignore[no-untyped-def]
+    """The responses the customer sees (the fallback mark is no response)."""
+    return [message.get("response") for message in outcome.messages if not message.get("custom")]
 
 
 # --- not understood -------------------------------------------------------------------------------
@@ -39,6 +54,7 @@ async def test_first_misunderstanding_asks_to_rephrase() -> None:
 
     assert outcome.texts == ["Sorry, I didn't quite understand. Could you rephrase that?"]
     assert outcome.events == []
+    assert fallback_marks(outcome) == ["nlu"]
 
 
 async def test_second_misunderstanding_in_a_row_hands_off() -> None:
@@ -49,6 +65,7 @@ async def test_second_misunderstanding_in_a_row_hands_off() -> None:
 
     assert handoff_of(outcome)["reason"] == "nlu_fallback"
     assert handoff_of(outcome)["summary"]["first_message"] == "flibber the wotsit"
+    assert fallback_marks(outcome) == ["nlu"]
     assert outcome.event_types()[-1] == "pause"
 
 
@@ -59,7 +76,7 @@ async def test_misunderstandings_that_are_not_in_a_row_only_ask_to_rephrase() ->
 
     outcome = await run(ActionNluFallback(), tracker)
 
-    assert outcome.responses == ["utter_ask_rephrase"]
+    assert said(outcome) == ["utter_ask_rephrase"]
 
 
 # --- ambiguity --------------------------------------------------------------------------------------
@@ -70,7 +87,7 @@ async def test_two_close_intents_get_a_question_with_a_button_each_and_something
     outcome = await run(ActionNluFallback(), tracker)
 
     assert outcome.texts == ['I\'m not quite sure what you mean. Is it about "What I owe" or "My last payment"?']
-    [message] = outcome.messages
+    [message] = [message for message in outcome.messages if not message.get("custom")]
     assert message["buttons"] == [
         {"title": "What I owe", "payload": "/check_balance"},
         {"title": "My last payment", "payload": "/check_last_payment"},
@@ -87,7 +104,7 @@ async def test_the_question_and_its_buttons_are_in_the_conversation_language() -
     assert outcome.texts == [
         "Jeg er ikke helt sikker på hva du mener. Gjelder det «Siste betaling» eller «Hva jeg skylder»?"
     ]
-    assert [button["title"] for button in outcome.messages[0]["buttons"]] == [
+    assert [button["title"] for button in said_with_buttons(outcome)["buttons"]] == [
         "Siste betaling", "Hva jeg skylder", "Noe annet"
     ]
 
@@ -98,7 +115,7 @@ async def test_a_common_question_among_the_two_gets_a_button_for_its_topic() -> 
 
     outcome = await run(ActionNluFallback(), tracker)
 
-    assert outcome.messages[0]["buttons"][0] == {
+    assert said_with_buttons(outcome)["buttons"][0] == {
         "title": "Opening hours", "payload": '/faq{"faq_topic":"opening_hours"}'
     }
 
@@ -108,7 +125,7 @@ async def test_a_clear_winner_below_the_threshold_asks_to_rephrase_instead() -> 
 
     outcome = await run(ActionNluFallback(), tracker)
 
-    assert outcome.responses == ["utter_ask_rephrase"]
+    assert said(outcome) == ["utter_ask_rephrase"]
 
 
 async def test_a_tie_between_intents_that_are_no_request_asks_to_rephrase() -> None:
@@ -116,7 +133,7 @@ async def test_a_tie_between_intents_that_are_no_request_asks_to_rephrase() -> N
 
     outcome = await run(ActionNluFallback(), tracker)
 
-    assert outcome.responses == ["utter_ask_rephrase"]
+    assert said(outcome) == ["utter_ask_rephrase"]
 
 
 async def test_not_understood_again_after_the_question_hands_off() -> None:
@@ -135,8 +152,9 @@ async def test_first_turn_the_dialogue_cannot_follow_is_forgotten_and_said() -> 
 
     outcome = await run(ActionDefaultFallback(), tracker)
 
-    assert outcome.responses == ["utter_default"]
+    assert said(outcome) == ["utter_default"]
     assert outcome.event_types() == ["rewind"]
+    assert fallback_marks(outcome) == ["dialogue"]
 
 
 async def test_not_understood_then_not_followed_hands_off() -> None:
@@ -172,8 +190,9 @@ async def test_one_unusable_ticket_reference_is_asked_again() -> None:
     outcome = await run(ValidateTicketStatusForm(), form_answer("the one from last week", "ticket_ref",
                                                                 "ticket_status_form"))
 
-    assert outcome.responses == ["utter_ticket_ref_invalid"]
+    assert said(outcome) == ["utter_ticket_ref_invalid"]
     assert "pause" not in outcome.event_types()
+    assert fallback_marks(outcome) == []  # understood; the answer just was not usable
 
 
 async def test_a_second_unusable_ticket_reference_in_a_row_ends_the_form_with_a_person() -> None:

@@ -28,7 +28,8 @@ class Endpoint:
     form: dict[str, str] = field(default_factory=dict)  # a valid body for a write
 
     def url(self, slug: str) -> str:
-        return f"/portal/t/{slug}/{self.path}"
+        # Paths with {message_id} / {annotation_id} name a row of that tenant (tenant_rows below).
+        return f"/portal/t/{slug}/{self.path}".format(**TENANT_ROWS.get(slug, NO_ROWS))
 
     def __str__(self) -> str:
         return f"{self.method} {self.path or '/'}"
@@ -38,7 +39,26 @@ PORTAL_ENDPOINTS = [
     Endpoint("GET", ""),
     Endpoint("GET", "users", writers_only=True),
     Endpoint("POST", "users/invite", write=True, form={"email": "new.person@nordlys.example", "role": "viewer"}),
+    Endpoint("GET", "review"),
+    Endpoint("GET", "review/messages/{message_id}"),
+    Endpoint("POST", "review/messages/{message_id}/mark", write=True, form={"choice": "intent:check_balance"}),
+    Endpoint("POST", "review/annotations/{annotation_id}/remove", write=True),
 ]
+
+# Ids of rows each tenant owns, for the paths that name one: filled per test by tenant_rows.
+TENANT_ROWS: dict[str, dict[str, int]] = {}
+NO_ROWS = {"message_id": 1, "annotation_id": 1}
+
+
+@pytest.fixture(autouse=True)
+async def tenant_rows(portal_db):
+    """In every demo tenant: a conversation with a customer message, marked by a reviewer."""
+    from tests.review.support import seed_marked_message
+
+    for slug in ("nordlys", "fjordnett", "lighthouse"):
+        TENANT_ROWS[slug] = await seed_marked_message(portal_db, slug)
+    yield
+    TENANT_ROWS.clear()
 
 ENDPOINTS = pytest.mark.parametrize("endpoint", PORTAL_ENDPOINTS, ids=str)
 
@@ -91,12 +111,16 @@ async def test_writes_without_the_csrf_token_are_refused(firm_admin, endpoint):
 
 @ENDPOINTS
 async def test_own_admin_and_supervisor_get_through(firm_admin, supervisor, endpoint):
-    assert (await _call(firm_admin, endpoint, "nordlys")).status < 300
+    def got_through(status: int) -> bool:
+        # A form may answer 303 to its result page (post/redirect/get); a refusal is 4xx.
+        return status < 300 or (endpoint.write and status == 303)
+
+    assert got_through((await _call(firm_admin, endpoint, "nordlys")).status)
     if endpoint.write:  # the same form twice would be a duplicate: the supervisor writes elsewhere
         response = await _call(supervisor, endpoint, "fjordnett")
     else:
         response = await _call(supervisor, endpoint, "lighthouse")
-    assert response.status < 300
+    assert got_through(response.status)
 
 
 def test_the_matrix_names_every_tenant_route_of_the_portal(settings: Settings):

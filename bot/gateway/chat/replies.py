@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.db.models import FALLBACK_KINDS
 from bot.gateway.rasa_client import BotReply
 from bot.gateway.chat import texts
 
@@ -28,11 +29,14 @@ class HandoffRequest:
 class BotTurn:
     messages: tuple[NewMessage, ...]
     handoff: HandoffRequest | None
+    # The customer's message was not understood (custom message {"fallback": "nlu" | "dialogue"}).
+    fallback: str | None = None
 
 
 def interpret_replies(replies: list[BotReply], language: str) -> BotTurn:
     messages: list[NewMessage] = []
     handoff: HandoffRequest | None = None
+    fallback: str | None = None
     for reply in replies:
         text = reply.text or reply.image  # an image becomes a link; the widget renders text only
         if text or reply.buttons:
@@ -47,7 +51,10 @@ def interpret_replies(replies: list[BotReply], language: str) -> BotTurn:
                     "system", str(raw_handoff.get("message") or texts.handoff_requested(language))
                 )
             )
-    return BotTurn(tuple(messages), handoff)
+        raw_fallback = (reply.custom or {}).get("fallback")
+        if raw_fallback in FALLBACK_KINDS and fallback is None:
+            fallback = raw_fallback
+    return BotTurn(tuple(messages), handoff, fallback)
 
 
 def _handoff(raw: dict[str, Any]) -> HandoffRequest:

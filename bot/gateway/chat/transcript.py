@@ -116,6 +116,9 @@ class Transcript:
                 drafts = [self._draft(entry) for entry in turn.messages]
                 stored = await store.add_messages(session, tenant, conversation_id, drafts)
                 await store.mark_delivered_to_bot(session, tenant, conversation_id, answered_seq)
+                if turn.fallback is not None:
+                    # For conversation review: which customer messages were not understood.
+                    await store.mark_fallback(session, tenant, conversation_id, answered_seq, turn.fallback)
             await self._show(conversation_id, stored)
         await self._to_consoles(tenant, stored)
         return stored
