@@ -31,6 +31,7 @@ AUDIT_READ = "audit.read"
 TICKET_OPENED = "ticket.opened"  # an agent opened a ticket from a conversation
 TICKET_STATUS_CHANGED = "ticket.status_changed"  # an agent moved a ticket; details: {"to": status}
 TICKET_LOOKUP = "ticket.lookup"  # a customer asked for a ticket's status; target: the conversation
+SETTINGS_CHANGED = "settings.changed"  # a firm changed its own settings (bot.firm_settings.changes)
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
@@ -40,7 +41,7 @@ MAX_PAGE = 500
 class Actor:
     """Who did it: an agent (id and role), or the system / a command line operator."""
 
-    kind: str  # "agent" | "customer" | "system" | "cli"
+    kind: str  # "agent" | "customer" | "system" | "cli" | "firm_user" (client-firm portal account)
     id: int | None = None
     role: str | None = None
 
