@@ -41,7 +41,7 @@ MAX_PAGE = 500
 class Actor:
     """Who did it: an agent (id and role), or the system / a command line operator."""
 
-    kind: str  # "agent" | "customer" | "system" | "cli" | "firm_user" (client-firm portal account)
+    kind: str  # "agent" | "customer" | "system" | "cli" | "portal_user" (a client firm's portal account)
     id: int | None = None
     role: str | None = None
 

@@ -19,7 +19,7 @@ from actions_harness import conversation, run, user  # noqa: E402
 from actions.database import use_database  # noqa: E402
 from actions.faq import ActionFaq  # noqa: E402
 
-FIRM_ADMIN = Actor("firm_user", 1, "admin")
+FIRM_ADMIN = Actor("portal_user", 1, "admin")
 
 
 def asks_opening_hours(language: str, tenant: str = "nordlys"):  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ from bot.firm_settings.errors import InvalidSettings, UnknownFaqTopic
 from bot.gateway.tenant_context import load_tenant
 from bot.handoff.business_hours import parse_business_hours
 
-FIRM_ADMIN = Actor("firm_user", 7, "admin")
+FIRM_ADMIN = Actor("portal_user", 7, "admin")
 
 
 async def tenant_row(database: Database, slug: str) -> Tenant:
@@ -48,7 +48,7 @@ async def test_a_published_answer_replaces_the_old_one_and_records_before_and_af
     assert topic.answers["nb"] is not None and topic.answers["nb"] != topic.answers["en"]  # other language untouched
     [change] = await use_cases.change_record(database.sessionmaker, "nordlys")
     assert (change.change, change.target, change.actor_kind, change.actor_id, change.actor_role) == (
-        "faq.published", "faq:opening_hours:en", "firm_user", 7, "admin")
+        "faq.published", "faq:opening_hours:en", "portal_user", 7, "admin")
     assert change.before == {"answer": before}
     assert change.after == {"answer": "We are open 07-17 on weekdays."}
 
