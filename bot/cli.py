@@ -60,6 +60,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
     from bot.demo import seed_demo
     from bot.handoff.demo_agents import seed_demo_agents
+    from bot.portal.demo_users import DEMO_PORTAL_PASSWORD, seed_demo_portal_users
 
     url = _resolve_url(args)
     await upgrade(url)  # seeding needs the schema; upgrading an up-to-date database is a no-op
@@ -68,6 +69,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
         async with database.sessionmaker.begin() as session:
             summary = await seed_demo(session)
             agents = await seed_demo_agents(session)
+            firm_users = await seed_demo_portal_users(session)
     finally:
         await database.dispose()
     print(f"demo data is in {_printable(url)} ({summary.tenants_created} new tenants)")
@@ -80,6 +82,9 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     print(f"demo agents (console at /agent, password {agents.password!r}):")
     for agent in agents.agents:
         print(f"  {agent.email:<18} {agent.role:<10} serves {', '.join(agent.tenants)}")
+    print(f"demo firm users (portal at /portal, password {DEMO_PORTAL_PASSWORD!r}; supervisors use theirs):")
+    for user in firm_users:
+        print(f"  {user.email:<26} {user.role:<7} {user.tenant}")
     return 0
 
 
