@@ -22,6 +22,9 @@ class NavEntry:
 NAV: list[NavEntry] = [
     NavEntry("dashboard", "Dashboard", ""),
     NavEntry("users", "Users", "users", writers_only=True),
+    NavEntry("faq", "FAQ answers", "settings/faq"),
+    NavEntry("settings", "Settings", "settings"),
+    NavEntry("changes", "Changes", "settings/changes"),
 ]
 
 
