@@ -177,7 +177,7 @@ def _view(tenant: Tenant) -> FirmSettings:
 def _branding(tenant: Tenant) -> Branding:
     raw: dict[str, Any] = dict(tenant.branding or {})
     return Branding(
-        color=str(raw.get("color") or ""),
+        color=str(raw.get("color") or "").lower(),  # as validation.brand_colour writes it
         title=str(raw.get("title") or tenant.name),
         greeting=raw.get("greeting") or None,
         avatar_url=raw.get("avatar_url") or None,

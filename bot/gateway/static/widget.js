@@ -175,7 +175,9 @@
   const css = ({ brand, onBrand, brandInk }) => `
 :host{all:initial!important}
 [hidden]{display:none!important}
-.w.preview .launcher,.w.preview .panel{position:absolute}
+.w.preview .launcher{position:absolute;right:12px;bottom:12px}
+.w.preview .panel{position:absolute;top:12px;right:12px;bottom:84px;left:12px;width:auto;height:auto;max-height:none}
+@media (max-width:480px){.w.preview .panel{bottom:12px}}
 .w{--b:${brand};--bt:${onBrand};--bi:${brandInk};font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2328;text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}
 .w *,.w *::before,.w *::after{box-sizing:border-box}
 button,textarea{font:inherit;color:inherit;margin:0}

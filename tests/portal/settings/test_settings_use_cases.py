@@ -53,6 +53,14 @@ async def test_a_published_answer_replaces_the_old_one_and_records_before_and_af
     assert change.after == {"answer": "We are open 07-17 on weekdays."}
 
 
+async def test_saving_unchanged_branding_records_nothing(database: Database) -> None:
+    current = (await use_cases.firm_settings(database.sessionmaker, "nordlys")).branding
+    await use_cases.update_branding(database.sessionmaker, "nordlys", {
+        "color": current.color.upper(), "title": current.title, "greeting": current.greeting,
+        "avatar_url": current.avatar_url}, actor=FIRM_ADMIN)
+    assert await use_cases.change_record(database.sessionmaker, "nordlys") == []
+
+
 async def test_publishing_the_same_answer_again_changes_and_records_nothing(database: Database) -> None:
     current = (await use_cases.faq_topic(database.sessionmaker, "nordlys", "opening_hours")).answers["nb"]
     assert current is not None
@@ -102,7 +110,7 @@ async def test_branding_is_what_the_widget_is_configured_with_next(database: Dat
                                   "avatar_url": "https://cdn.example.com/nordlys.png"}
     [change] = await use_cases.change_record(database.sessionmaker, "nordlys")
     assert change.change == "branding.updated"
-    assert change.before["color"] == "#0F5F63" and change.after["color"] == "#1a4d2e"
+    assert change.before["color"] == "#0f5f63" and change.after["color"] == "#1a4d2e"
     assert change.before["avatar_url"] is None
 
 
