@@ -121,6 +121,8 @@ COMMANDS: dict[str, Command] = {
     "reset-password": Command("set an agent's password and end their sessions", delegate="bot.admin.cli:reset_password"),
     "canned": Command("add, list or remove a tenant's canned responses", delegate="bot.admin.cli:canned"),
     "faq": Command("set or list a tenant's FAQ answers", delegate="bot.admin.cli:faq"),
+    # The client firm's portal (bot/portal/cli.py).
+    "portal-user": Command("create, invite, list firm users of the portal; reset a password", delegate="bot.portal.cli:main"),
     # Personal data (bot/privacy/cli.py).
     "sweep": Command("delete conversations past their tenant's retention period", delegate="bot.privacy.cli:sweep"),
     "subject": Command("export or erase what is held about one person", delegate="bot.privacy.cli:subject"),
