@@ -26,9 +26,11 @@ from bot.handoff.business_hours import (
     parse_business_hours,
 )
 
-# WCAG AA for normal text: the widget writes white text on the brand colour (its header,
-# launcher and the customer's bubbles), the check tests/db/test_seed.py makes of the demo firms.
+# WCAG AA for normal text. The widget writes white or near-black text on the brand colour,
+# whichever contrasts more (widget.js `palette`, tests/browser/test_accessibility.py); a colour
+# on which neither reaches AA (mid-tones like #777777) cannot be made readable and is refused.
 MIN_CONTRAST = 4.5
+WHITE, INK = "#ffffff", "#111827"  # widget.js's two text colours
 TITLE_MAX = 80
 GREETING_MAX = 300
 URL_MAX = 500
@@ -70,22 +72,28 @@ def relative_luminance(hex_colour: str) -> float:
     return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
 
 
-def contrast_with_white(hex_colour: str) -> float:
-    return 1.05 / (relative_luminance(hex_colour) + 0.05)
+def contrast(first: str, second: str) -> float:
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def text_contrast(brand: str) -> tuple[str, float]:
+    """The text colour the widget puts on `brand` and its contrast ratio."""
+    return max(((text, contrast(brand, text)) for text in (WHITE, INK)), key=lambda pair: pair[1])
 
 
 def brand_colour(raw: str) -> str:
-    """'#0f5f63' from '#0F5F63', '0f5f63' or '#0f6'; too light for white text is refused."""
+    """'#0f5f63' from '#0F5F63', '0f5f63' or '#0f6'; a colour no text is readable on is refused."""
     match = _HEX.fullmatch((raw or "").strip())
     if match is None:
         raise InvalidSettings({"color": "use a hex colour like #0f5f63"})
     digits = match.group(1).lower()
     colour = "#" + (digits if len(digits) == 6 else "".join(c * 2 for c in digits))
-    ratio = contrast_with_white(colour)
+    _text, ratio = text_contrast(colour)
     if ratio < MIN_CONTRAST:
         raise InvalidSettings({"color": (
-            f"{colour} is too light: white text on it has a contrast of {ratio:.1f}:1, "
-            f"at least {MIN_CONTRAST}:1 is needed to be readable; choose a darker colour"
+            f"{colour} is hard to read: neither white nor dark text on it reaches a contrast of "
+            f"{MIN_CONTRAST}:1 (the best is {ratio:.2f}:1); choose a darker or a lighter colour"
         )})
     return colour
 

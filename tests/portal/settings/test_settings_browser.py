@@ -119,13 +119,13 @@ async def test_admin_edits_an_faq_answer_and_the_brand_colour_with_the_widget_pr
     async with portal_db.sessionmaker() as session:
         assert await faq_answer(session, nordlys, "opening_hours", "en") == answer
 
-    # Branding: a too-light colour is refused next to its field; a dark one previews, then saves.
+    # Branding: a colour no text is readable on is refused next to its field; a good one previews, then saves.
     await page.goto(f"{SETTINGS_URL}/branding")
     assert await header_colour(page) == "rgb(15, 95, 99)"  # #0F5F63, the published colour
-    await page.get_by_label("Brand colour").fill("#ffdd00")
+    await page.get_by_label("Brand colour").fill("#777777")
     await page.get_by_role("button", name="Save").click()
-    await expect(page.locator("#e-color")).to_contain_text("too light")
-    await expect(page.get_by_label("Brand colour")).to_have_value("#ffdd00")  # nothing lost
+    await expect(page.locator("#e-color")).to_contain_text("hard to read")
+    await expect(page.get_by_label("Brand colour")).to_have_value("#777777")  # nothing lost
     await page.get_by_label("Brand colour").fill("#7a1f5c")
     await page.get_by_role("button", name="Preview").click()
     await expect(page.locator(f"{WIDGET} .head")).to_be_visible()

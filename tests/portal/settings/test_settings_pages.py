@@ -227,13 +227,13 @@ async def test_saving_branding_changes_the_widgets_configuration(firm_admin: Por
 async def test_bad_branding_shows_each_problem_by_its_field_and_keeps_the_form(
     firm_admin: PortalBrowser, portal_db: Database
 ) -> None:
-    typed = {"color": "#ffdd00", "title": "Still here", "greeting": "Hei igjen", "avatar_url": "http://cdn.nordlys.no/a.png"}
+    typed = {"color": "#777777", "title": "Still here", "greeting": "Hei igjen", "avatar_url": "http://cdn.nordlys.no/a.png"}
 
     response = await firm_admin.post(f"{BASE}/branding", typed)
 
     assert response.status == 400
     page = await response.text()
-    assert 'id="e-color"' in page and "too light" in page
+    assert 'id="e-color"' in page and "hard to read" in page
     assert 'id="e-avatar_url"' in page and "https://" in page
     assert 'id="e-title"' not in page
     for value in typed.values():

@@ -117,8 +117,8 @@ async def test_branding_is_what_the_widget_is_configured_with_next(database: Dat
 @pytest.mark.parametrize(
     ("field", "value", "says"),
     [
-        ("color", "#ffdd00", "too light"),  # white text on yellow: 1.3:1
-        ("color", "#777777", "too light"),  # 4.48:1, just under AA
+        ("color", "#777777", "hard to read"),  # white text 4.48:1, dark text less: just under AA
+        ("color", "#808080", "hard to read"),  # dark text 4.49:1, white less
         ("color", "teal", "hex colour"),
         ("title", "   ", "cannot be empty"),
         ("title", "x" * 81, "at most 80"),
@@ -140,8 +140,9 @@ async def test_bad_branding_is_refused_per_field_and_nothing_changes(
     assert (await tenant_row(database, "nordlys")).branding["color"] == "#0F5F63"
 
 
-def test_a_colour_at_exactly_aa_contrast_is_accepted() -> None:
-    assert use_cases.preview_branding({"color": "#767676", "title": "T"}).color == "#767676"  # 4.54:1
+def test_dark_and_light_colours_are_accepted_as_the_widget_makes_both_readable() -> None:
+    assert use_cases.preview_branding({"color": "#767676", "title": "T"}).color == "#767676"  # white: 4.54:1
+    assert use_cases.preview_branding({"color": "#F5C400", "title": "T"}).color == "#f5c400"  # dark text: 10.8:1
 
 
 # --- allowed origins ---------------------------------------------------------------------
