@@ -175,7 +175,8 @@ def origin(raw: str) -> str:
             f"{raw.strip()!r} is not an origin like https://www.example.com "
             "(https, a host name and an optional port; no path; http only for localhost)"
         )})
-    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
+    default_port = {"https": 443, "http": 80}[parts.scheme]  # browsers leave it out of Origin
+    return f"{parts.scheme}://{host}" + (f":{port}" if port and port != default_port else "")
 
 
 def origins(lines: Iterable[str]) -> tuple[str, ...]:

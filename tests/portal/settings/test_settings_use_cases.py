@@ -150,7 +150,7 @@ def test_dark_and_light_colours_are_accepted_as_the_widget_makes_both_readable()
 async def test_allowed_origins_are_normalised_and_effective_at_once(database: Database) -> None:
     origins = await use_cases.update_allowed_origins(
         database.sessionmaker, "nordlys",
-        ["https://www.Nordlys.no/", "", "https://www.nordlys.no", "https://min.nordlys.no:8443"], actor=FIRM_ADMIN)
+        ["https://www.Nordlys.no/", "", "https://www.nordlys.no:443", "https://min.nordlys.no:8443"], actor=FIRM_ADMIN)
 
     assert origins == ("https://www.nordlys.no", "https://min.nordlys.no:8443")
     async with database.sessionmaker() as session:
