@@ -16,7 +16,10 @@ import pytest
 from aiohttp import web
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
+from sqlalchemy import func, select
+
 from bot.db import Database, faq_answer, tenant_ref
+from bot.db.models import Conversation
 from bot.gateway.app import create_app
 from bot.gateway.settings import Settings
 from bot.portal.demo_users import DEMO_PORTAL_PASSWORD
@@ -58,7 +61,8 @@ async def chromium() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def signed_in(chromium: Browser, live_gateway: str) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
-    """A page of a new browser context (desktop unless told), signed in as nordlys's admin."""
+    """A page of a new browser context (desktop unless told), signed in as nordlys's admin.
+    The preview widget must neither break the CSP nor open a socket (it shows, it never chats)."""
     errors: list[str] = []
     contexts: list[BrowserContext] = []
 
@@ -69,6 +73,7 @@ async def signed_in(chromium: Browser, live_gateway: str) -> AsyncIterator[Calla
         page.on("pageerror", lambda error: errors.append(f"uncaught: {error}"))
         page.on("console", lambda message: errors.append(message.text)
                 if "Content Security Policy" in message.text else None)
+        page.on("websocket", lambda socket: errors.append(f"the preview opened a socket: {socket.url}"))
         await page.goto("/portal/login")
         await page.get_by_label("E-mail").fill(ADMIN)
         await page.get_by_label("Password").fill(DEMO_PORTAL_PASSWORD)
@@ -79,13 +84,18 @@ async def signed_in(chromium: Browser, live_gateway: str) -> AsyncIterator[Calla
     yield open_page
     for context in contexts:
         await context.close()
-    assert errors == [], "a page reported uncaught exceptions or CSP violations"
+    assert errors == [], "a page reported uncaught exceptions, CSP violations or a socket"
 
 
 @pytest.fixture
 def screenshots() -> Path:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+async def conversations(database: Database) -> int:
+    async with database.sessionmaker() as session:
+        return await session.scalar(select(func.count()).select_from(Conversation)) or 0
 
 
 async def header_colour(page: Page) -> str:
@@ -96,6 +106,7 @@ async def test_admin_edits_an_faq_answer_and_the_brand_colour_with_the_widget_pr
     signed_in: Callable[..., Awaitable[Page]], portal_db: Database, screenshots: Path
 ) -> None:
     page = await signed_in()
+    conversations_before = await conversations(portal_db)
 
     # FAQ: type, preview (the widget shows the draft), publish.
     await page.get_by_role("link", name="FAQ answers").first.click()
@@ -152,3 +163,4 @@ async def test_admin_edits_an_faq_answer_and_the_brand_colour_with_the_widget_pr
     await phone.screenshot(path=str(screenshots / "settings-branding-phone.png"), full_page=True)
     await phone.goto(SETTINGS_URL)
     await phone.screenshot(path=str(screenshots / "settings-overview-phone.png"), full_page=True)
+    assert await conversations(portal_db) == conversations_before  # previews start no conversation
