@@ -33,6 +33,7 @@ TICKET_STATUS_CHANGED = "ticket.status_changed"  # an agent moved a ticket; deta
 TICKET_REPLIED = "ticket.replied"  # the firm set the public reply (public API)
 ACCOUNT_DELETED = "account.deleted"  # the firm removed an account (public API); target: its number
 TICKET_LOOKUP = "ticket.lookup"  # a customer asked for a ticket's status; target: the conversation
+SETTINGS_CHANGED = "settings.changed"  # a firm changed its own settings (bot.firm_settings.changes)
 
 DEFAULT_PAGE = 100
 MAX_PAGE = 500
@@ -42,7 +43,7 @@ MAX_PAGE = 500
 class Actor:
     """Who did it: an agent (id and role), or the system / a command line operator."""
 
-    kind: str  # "agent" | "customer" | "system" | "cli" | "api_key" (id: the key's row)
+    kind: str  # "agent" | "customer" | "system" | "cli" | "api_key" (id: the key's row) | "portal_user" (a client firm's portal account)
     id: int | None = None
     role: str | None = None
 

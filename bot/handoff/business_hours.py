@@ -7,6 +7,8 @@ Format (tenants.business_hours): {"mon": [["08:00", "16:00"]], ..., "sun": []}.
   midnight (["22:00", "02:00"] on fri is open fri 22:00 until sat 02:00).
 - Times are local wall-clock times in the tenant's IANA zone, so opening hours
   follow daylight saving time.
+- Optional "closed": ["2026-12-25", ...] lists holiday closures: each closes that whole
+  local calendar day (00:00-24:00 in the tenant's zone), whatever the weekday says.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+CLOSED = "closed"  # the key of holiday closures beside the weekdays
+MAX_CLOSURES = 200
 DAY_MINUTES = 24 * 60
 _CLOCK = re.compile(r"([01][0-9]|2[0-4]):([0-5][0-9])")
 
@@ -33,9 +37,12 @@ class OpeningHours:
     # Per weekday (0 = Monday), the open minutes of that local day as [start, end)
     # ranges, after splitting intervals that run past midnight.
     minutes: tuple[tuple[tuple[int, int], ...], ...]
+    closed: frozenset[date] = frozenset()  # local calendar days closed all day
 
     def is_open(self, at: datetime) -> bool:
         local = _local(at, self.zone)
+        if local.date() in self.closed:
+            return False
         minute = local.hour * 60 + local.minute + local.second / 60
         return any(start <= minute < end for start, end in self.minutes[local.weekday()])
 
@@ -44,8 +51,10 @@ class OpeningHours:
         if self.is_open(at):
             return at
         local = _local(at, self.zone)
-        for days_ahead in range(8):
+        for days_ahead in range(8 + len(self.closed)):  # a week past every closed day
             day: date = local.date() + timedelta(days=days_ahead)
+            if day in self.closed:
+                continue
             for start, _end in sorted(self.minutes[day.weekday()]):
                 opening = datetime.combine(day, _clock_time(start), tzinfo=self.zone)
                 # Skip the carried-over part of an overnight interval (start 0) when it
@@ -55,6 +64,8 @@ class OpeningHours:
         return None
 
     def _open_before_midnight(self, day: date) -> bool:
+        if day - timedelta(days=1) in self.closed:
+            return False
         previous = self.minutes[(day.weekday() - 1) % 7]
         return any(end == DAY_MINUTES for _start, end in previous)
 
@@ -64,7 +75,7 @@ def parse_business_hours(raw: Mapping[str, Any], time_zone: str) -> OpeningHours
     zone = parse_time_zone(time_zone)
     if not isinstance(raw, Mapping):
         raise InvalidBusinessHours("business hours must be an object like {\"mon\": [[\"08:00\", \"16:00\"]]}")
-    unknown = sorted(set(raw) - set(WEEKDAYS))
+    unknown = sorted(set(raw) - set(WEEKDAYS) - {CLOSED})
     if unknown:
         raise InvalidBusinessHours(f"unknown day(s) {unknown}; use {', '.join(WEEKDAYS)}")
     per_day: list[list[tuple[int, int]]] = [[] for _ in WEEKDAYS]
@@ -80,7 +91,26 @@ def parse_business_hours(raw: Mapping[str, Any], time_zone: str) -> OpeningHours
                 per_day[index].append((start, DAY_MINUTES))
                 if end > 0:
                     per_day[(index + 1) % 7].append((0, end))
-    return OpeningHours(zone, tuple(tuple(sorted(ranges)) for ranges in per_day))
+    return OpeningHours(
+        zone, tuple(tuple(sorted(ranges)) for ranges in per_day), _closures(raw.get(CLOSED) or [])
+    )
+
+
+def _closures(raw: Any) -> frozenset[date]:
+    if not isinstance(raw, list):
+        raise InvalidBusinessHours(f"{CLOSED}: expected a list of dates like \"2026-12-25\"")
+    if len(raw) > MAX_CLOSURES:
+        raise InvalidBusinessHours(f"{CLOSED}: at most {MAX_CLOSURES} closed days")
+    return frozenset(_closed_day(value) for value in raw)
+
+
+def _closed_day(value: Any) -> date:
+    try:
+        if isinstance(value, str) and len(value) == 10:
+            return date.fromisoformat(value)
+    except ValueError:
+        pass
+    raise InvalidBusinessHours(f"{CLOSED}: {value!r} is not a date like \"2026-12-25\"")
 
 
 def parse_time_zone(name: str) -> ZoneInfo:

@@ -23,6 +23,9 @@ NAV: list[NavEntry] = [
     NavEntry("dashboard", "Dashboard", ""),
     NavEntry("review", "Conversations", "review"),
     NavEntry("users", "Users", "users", writers_only=True),
+    NavEntry("faq", "FAQ answers", "settings/faq"),
+    NavEntry("settings", "Settings", "settings"),
+    NavEntry("changes", "Changes", "settings/changes"),
 ]
 
 

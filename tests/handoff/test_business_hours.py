@@ -139,3 +139,23 @@ def test_a_naive_datetime_is_refused() -> None:
 def test_bad_business_hours_are_refused_with_a_clear_reason(raw: object, zone: str, problem: str) -> None:
     with pytest.raises(InvalidBusinessHours, match=problem):
         parse_business_hours(raw, zone)  # type: ignore[arg-type]
+
+
+def test_a_holiday_closure_closes_the_whole_local_day_and_opening_moves_past_it() -> None:
+    hours = parse_business_hours(
+        {"mon": [["08:00", "16:00"]], "tue": [["08:00", "16:00"]], "closed": ["2025-12-22"]}, "Europe/Oslo")
+    assert not hours.is_open(utc("2025-12-22T09:00:00"))  # Monday 10:00 in Oslo, a closed day
+    assert hours.is_open(utc("2025-12-15T09:00:00"))  # the Monday before is a normal day
+    assert hours.next_opening(utc("2025-12-22T09:00:00")) == utc("2025-12-23T07:00:00")
+
+
+def test_closures_longer_than_a_week_still_find_the_next_opening() -> None:
+    closed = [f"2025-12-{day:02d}" for day in range(15, 31)]
+    hours = parse_business_hours({"mon": [["08:00", "16:00"]], "closed": closed}, "UTC")
+    assert hours.next_opening(utc("2025-12-15T09:00:00")) == utc("2026-01-05T08:00:00")
+
+
+@pytest.mark.parametrize("closed", [["24.12.2025"], "2025-12-24", ["2025-02-30"], [20251224]])
+def test_a_closure_that_is_not_a_date_is_refused(closed: object) -> None:
+    with pytest.raises(InvalidBusinessHours, match="closed"):
+        parse_business_hours({"closed": closed}, "UTC")

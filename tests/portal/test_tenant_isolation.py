@@ -26,6 +26,7 @@ class Endpoint:
     write: bool = False
     writers_only: bool = False  # a read viewers may not open either
     form: dict[str, str] = field(default_factory=dict)  # a valid body for a write
+    route: str = ""  # the route's pattern when path fills in its parts (settings/faq/{key}/{language})
 
     def url(self, slug: str) -> str:
         # Paths with {message_id} / {annotation_id} name a row of that tenant (tenant_rows below).
@@ -43,6 +44,23 @@ PORTAL_ENDPOINTS = [
     Endpoint("GET", "review/messages/{message_id}"),
     Endpoint("POST", "review/messages/{message_id}/mark", write=True, form={"choice": "intent:check_balance"}),
     Endpoint("POST", "review/annotations/{annotation_id}/remove", write=True),
+    # settings (bot/portal/settings_routes.py)
+    Endpoint("GET", "settings"),
+    Endpoint("POST", "settings/identity-secret", write=True, form={"confirm": "yes"}),
+    Endpoint("GET", "settings/changes"),
+    Endpoint("GET", "settings/faq"),
+    Endpoint("GET", "settings/faq/opening_hours/en", route="settings/faq/{key}/{language}"),
+    Endpoint("POST", "settings/faq/opening_hours/en", write=True, form={"answer": "Open 07-17."},
+             route="settings/faq/{key}/{language}"),
+    Endpoint("POST", "settings/faq/opening_hours/nb/preview", write=True, form={"answer": "Åpent 7-17."},
+             route="settings/faq/{key}/{language}/preview"),
+    Endpoint("GET", "settings/branding"),
+    Endpoint("POST", "settings/branding", write=True, form={"color": "#1a4d2e", "title": "Hjelp"}),
+    Endpoint("POST", "settings/branding/preview", write=True, form={"color": "#1a4d2e", "title": "Hjelp"}),
+    Endpoint("GET", "settings/origins"),
+    Endpoint("POST", "settings/origins", write=True, form={"allowed_origins": "https://www.example.no"}),
+    Endpoint("GET", "settings/hours"),
+    Endpoint("POST", "settings/hours", write=True, form={"time_zone": "Europe/Oslo", "mon": "08:00-16:00"}),
 ]
 
 # Ids of rows each tenant owns, for the paths that name one: filled per test by tenant_rows.
@@ -134,7 +152,7 @@ def test_the_matrix_names_every_tenant_route_of_the_portal(settings: Settings):
         for route in portal.router.routes()
         if route.resource is not None and "{tenant_slug}" in route.resource.canonical and route.method != "HEAD"
     }
-    listed = {(e.method, f"/portal/t/{{tenant_slug}}/{e.path}") for e in PORTAL_ENDPOINTS}
+    listed = {(e.method, f"/portal/t/{{tenant_slug}}/{e.route or e.path}") for e in PORTAL_ENDPOINTS}
     # "/t/{tenant_slug}" without the slash only redirects to the dashboard.
     unlisted = {r for r in routes if r not in listed and r[1] != "/portal/t/{tenant_slug}"}
     assert not unlisted, f"add these to PORTAL_ENDPOINTS: {sorted(unlisted)}"

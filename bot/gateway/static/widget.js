@@ -4,6 +4,10 @@
  * Optional data-user-id / data-user-hash, computed on the client firm's server.
  * Any page element with the attribute data-bpo-chat-open opens the chat when clicked;
  * scripts may call window.__bpoChat[SLUG].open() / .close().
+ * Preview (the client portal's settings pages): data-preview="ID" names a
+ * <script type="application/json" id="ID"> holding a configuration like GET /widget's plus
+ * "messages" to show; the widget then renders inside the script's parent element, open,
+ * and neither connects nor stores anything.
  *
  * Plain JS, no build step. Everything renders inside a shadow root styled by a
  * constructable stylesheet: host CSS cannot restyle it and a strict CSP without
@@ -18,12 +22,13 @@
   if (!TENANT) return;
   const USER_ID = script.getAttribute("data-user-id") || null;
   const USER_HASH = script.getAttribute("data-user-hash") || null;
+  const PREVIEW = script.getAttribute("data-preview");
   const ORIGIN = new URL(script.src, location.href).origin;
   const API = `${ORIGIN}/api/v1/tenants/${encodeURIComponent(TENANT)}`;
   const WS_URL = `${API.replace(/^http/, "ws")}/ws`;
   // Per tenant AND per signed-in user: on a shared computer the next customer
   // must not inherit the previous customer's conversation.
-  const STORE_KEY = `bpo-chat:v1:${TENANT}:${USER_ID || "guest"}`;
+  const STORE_KEY = `bpo-chat:v1:${TENANT}:${PREVIEW ? "preview" : USER_ID || "guest"}`;
 
   const loaded = (window.__bpoChat = window.__bpoChat || {});
   if (loaded[TENANT]) return; // embedded twice: the first copy wins
@@ -170,6 +175,9 @@
   const css = ({ brand, onBrand, brandInk }) => `
 :host{all:initial!important}
 [hidden]{display:none!important}
+.w.preview .launcher{position:absolute;right:12px;bottom:12px}
+.w.preview .panel{position:absolute;top:12px;right:12px;bottom:84px;left:12px;width:auto;height:auto;max-height:none}
+@media (max-width:480px){.w.preview .panel{bottom:12px}}
 .w{--b:${brand};--bt:${onBrand};--bi:${brandInk};font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#1f2328;text-align:left;letter-spacing:normal;-webkit-font-smoothing:antialiased}
 .w *,.w *::before,.w *::after{box-sizing:border-box}
 button,textarea{font:inherit;color:inherit;margin:0}
@@ -345,9 +353,9 @@ textarea{font-size:16px}
       onclick: () => (isOpen ? close() : open()),
     }, icon("chat"), icon("close"), u.badge);
     u.live = h("div", { class: "sr", "aria-live": "polite", "aria-atomic": "false" });
-    u.w = h("div", { class: "w", lang: L === STRINGS.nb ? "nb" : "en", onkeydown: onKey }, u.panel, u.launcher, u.live);
+    u.w = h("div", { class: PREVIEW ? "w preview" : "w", lang: L === STRINGS.nb ? "nb" : "en", onkeydown: onKey }, u.panel, u.launcher, u.live);
     root.append(u.w);
-    (document.body || document.documentElement).append(host);
+    ((PREVIEW && script.parentElement) || document.body || document.documentElement).append(host);
     ui = u;
   };
 
@@ -681,6 +689,7 @@ textarea{font-size:16px}
   };
 
   const start = () => {
+    if (PREVIEW) return; // a preview shows; it never talks to anyone
     wanted = true;
     connect();
   };
@@ -879,7 +888,27 @@ textarea{font-size:16px}
 
   const pickLanguage = (lang) => (/^(nb|nn|no)\b/i.test(lang || "") ? STRINGS.nb : STRINGS.en);
 
+  // The settings page's draft: shown as the customer would see it, nothing sent or stored.
+  const bootPreview = () => {
+    const source = document.getElementById(PREVIEW);
+    try {
+      cfg = JSON.parse(source ? source.textContent : "null");
+    } catch (_) {
+      cfg = null;
+    }
+    if (!cfg) return;
+    L = pickLanguage(cfg.language);
+    build();
+    setConn("online");
+    ui.input.disabled = true;
+    const messages = Array.isArray(cfg.messages) ? cfg.messages : [];
+    historyUntil = messages.length; // shown, not announced as news
+    messages.forEach((m, i) => onMessage({ role: m.role, text: m.text, seq: i + 1 }));
+    open(false);
+  };
+
   async function boot() {
+    if (PREVIEW) return bootPreview();
     cfg = await loadConfig();
     if (!cfg || ui) return;
     L = pickLanguage(cfg.language || navigator.language);
