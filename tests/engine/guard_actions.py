@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ConversationPaused, SlotSet
+from rasa_sdk.events import ActionExecuted, ConversationPaused, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 
@@ -55,3 +55,14 @@ class ActionHandoff(Action):
         dispatcher.utter_message(response="utter_handoff")
         dispatcher.utter_message(json_message={"handoff": {"reason": "customer_request"}})
         return [ConversationPaused()]
+
+
+class ActionSessionStart(Action):
+    """A custom session start, as the assistant has: one more call to the action server."""
+
+    def name(self) -> str:
+        return "action_session_start"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Any) -> list:
+        record("session start")
+        return [SessionStarted(), SlotSet("language", "en"), ActionExecuted("action_listen")]
