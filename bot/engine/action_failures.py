@@ -13,10 +13,13 @@ error or nonsense), this ends the turn with a clear message instead:
   Rasa listens. The failed action's events stay lost (Rasa's own choice, kept: its partial
   outcome is unknown), so the form or question is simply where it was and can be tried again.
 
-A failed `action_session_start` says nothing itself: Rasa goes on to handle the customer's
-message in the same turn, whose own steps answer (or apologise, if the server is still down).
-That session keeps Rasa's defaults for what our session start would have set (the tenant's
-language, a verification done by the firm's site): the customer may be asked to verify.
+A failed `action_session_start` is replaced by Rasa's own session start (session started,
+slots carried over, listening). Without it the tracker would not be listening when the
+customer's message arrives, no rule would match and Rasa would drop the message silently
+(tests/engine/test_action_guard.py saw exactly that). It says nothing itself: the message's
+own steps in the same turn answer, or apologise if the server is still down. What our session
+start would have added (the tenant's language, a verification done by the firm's site) is
+missing from that session: the customer may be asked to verify.
 
 The messages live here, not in domain.yml, so that they work with any trained model and never
 depend on the response set the failure may be part of.
@@ -28,7 +31,7 @@ import logging
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Awaitable, Callable
 
-from rasa.core.actions.action import ActionExecutionRejection, create_bot_utterance
+from rasa.core.actions.action import ActionExecutionRejection, ActionSessionStart, create_bot_utterance
 from rasa.shared.core.constants import ACTION_LISTEN_NAME, ACTION_SESSION_START_NAME, REQUESTED_SLOT
 from rasa.shared.core.events import (
     ActiveLoop,
@@ -119,8 +122,9 @@ async def run_action(
     if not failed:
         return predict_more
     if action.name() == ACTION_SESSION_START_NAME:
-        # The message's own steps follow in this turn (a user message clears any follow-up).
-        logger.error("session start of %s failed: the session keeps Rasa's defaults", tracker.sender_id)
+        logger.error("session start of %s failed: using Rasa's own session start", tracker.sender_id)
+        events = await ActionSessionStart().run(output_channel, nlg, tracker, processor.domain)
+        tracker.update_with_events(events, processor.domain)
         return predict_more
     logger.error(
         "custom action %s failed while running %s for %s: telling the customer",

@@ -35,7 +35,7 @@ RETRY_SECONDS_VARIABLE = "ACTION_SERVER_RETRY_SECONDS"
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Connection attempts after 0.1, 0.2, 0.4, 0.8, 1, 1 … s, for at most `budget_seconds`.
+    """Connection attempts 0.1, 0.2, 0.4, 0.8, 1, 1 … s apart, the last at `budget_seconds`.
 
     8 s covers a supervised restart (1–4 s) with room to spare, and stays well inside the
     gateway's wait for Rasa (RASA_REQUEST_TIMEOUT_SECONDS, 30 s); the customer has already
@@ -99,7 +99,8 @@ class RetryingActionEndpoint(EndpointConfig):
             try:
                 answer = await super().request(*args, **kwargs)
             except aiohttp.ClientConnectorError as error:
-                if not request_never_sent(error) or time.monotonic() + delay > deadline:
+                remaining = deadline - time.monotonic()
+                if not request_never_sent(error) or remaining <= 0:
                     if attempts > 1:
                         logger.error(
                             "action server at %s still unreachable after %d attempts in %.1f s: %s",
@@ -111,7 +112,7 @@ class RetryingActionEndpoint(EndpointConfig):
                         "action server at %s refused the connection (%s); retrying for up to %.0f s",
                         self.url, error, self.policy.budget_seconds,
                     )
-                await asyncio.sleep(delay)
+                await asyncio.sleep(min(delay, remaining))  # the last attempt at the deadline
                 delay = min(delay * 2, self.policy.max_delay)
                 attempts += 1
                 continue
