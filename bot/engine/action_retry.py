@@ -1,7 +1,7 @@
 """The action server's endpoint, retried while the action server is briefly down.
 
-Under `make run` the supervisor restarts a dead action server within a few seconds (1–4 s:
-its backoff, then the start of `rasa_sdk`). A turn that calls a custom action meanwhile would
+Under `make run` the supervisor restarts a dead action server within seconds (its backoff,
+then the start of `rasa_sdk` with our actions: 1–4 s on a quiet machine, ~12 s on a busy one). A turn that calls a custom action meanwhile would
 have lost that action's events: Rasa 3.6 logs the failed call and carries on without them.
 
 Only a failure to *connect* is retried, because only then is it certain that the action did
@@ -37,12 +37,14 @@ RETRY_SECONDS_VARIABLE = "ACTION_SERVER_RETRY_SECONDS"
 class RetryPolicy:
     """Connection attempts 0.1, 0.2, 0.4, 0.8, 1, 1 … s apart, the last at `budget_seconds`.
 
-    8 s covers a supervised restart (1–4 s) with room to spare, and stays well inside the
-    gateway's wait for Rasa (RASA_REQUEST_TIMEOUT_SECONDS, 30 s); the customer has already
-    been told after RASA_TIMEOUT_SECONDS that the answer is coming.
+    15 s covers a supervised restart: 1–4 s on a quiet machine, 11.7 s measured on the 2-core
+    test machine under load (tests/e2e/test_action_server_outage.py, 2026-12-06). It stays
+    inside the gateway's wait for Rasa (RASA_REQUEST_TIMEOUT_SECONDS, 30 s; past it the gateway
+    takes the answer from the tracker later, never running the turn twice), and the customer
+    has already been told after RASA_TIMEOUT_SECONDS (2.5 s) that the answer is coming.
     """
 
-    budget_seconds: float = 8.0
+    budget_seconds: float = 15.0
     first_delay: float = 0.1
     max_delay: float = 1.0
 

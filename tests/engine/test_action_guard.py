@@ -52,7 +52,7 @@ REPO = Path(__file__).resolve().parents[2]
 # Hang guards, not speed limits: the machine may be busy.
 START_GUARD_SECONDS = 90.0
 TURN_GUARD_SECONDS = 120.0
-# Long enough for a rasa_sdk start on a loaded machine; production uses 8 s (RetryPolicy()).
+# Long enough for a rasa_sdk start on a loaded machine; production uses 15 s (RetryPolicy()).
 RESTART_POLICY = RetryPolicy(budget_seconds=40.0)
 SHORT_POLICY = RetryPolicy(budget_seconds=1.0)
 
@@ -291,7 +291,7 @@ def test_an_action_that_may_have_run_is_not_sent_again(model, action_server):
 
 
 def test_the_retry_budget_comes_from_the_environment_once():
-    assert RetryPolicy.from_env({}) == RetryPolicy(budget_seconds=8.0)
+    assert RetryPolicy.from_env({}) == RetryPolicy(budget_seconds=15.0)
     assert RetryPolicy.from_env({RETRY_SECONDS_VARIABLE: "3.5"}).budget_seconds == 3.5
     for bad in ("soon", "-1", "600"):
         with pytest.raises(ValueError, match=RETRY_SECONDS_VARIABLE):
