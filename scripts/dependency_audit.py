@@ -64,9 +64,11 @@ class Advisory:
 
 
 @dataclass(frozen=True)
-class Exception_:
+class Accepted:
+    """A line of audit-exceptions.txt: an advisory (or NOT-AUDITED) accepted for a package."""
+
     id: str
-    package: str
+    package: str  # canonical name, "<lock>:<name>", or "<lock>" (NOT-AUDITED only)
     reason: str
 
 
@@ -77,7 +79,7 @@ class PinReport:
     audited: bool = False
     held_back: str | None = None  # the written reason it is not the newest release
     findings: list[Advisory] = field(default_factory=list)  # apply (or may apply) to the pin
-    accepted: list[tuple[Advisory, Exception_]] = field(default_factory=list)
+    accepted: list[tuple[Advisory, Accepted]] = field(default_factory=list)
     error: str | None = None
 
 
@@ -90,7 +92,7 @@ def read_pins(lock: Path) -> list[Pin]:
     return pins
 
 
-def read_exceptions(path: Path) -> list[Exception_]:
+def read_exceptions(path: Path) -> list[Accepted]:
     exceptions = []
     if not path.exists():
         return exceptions
@@ -105,11 +107,11 @@ def read_exceptions(path: Path) -> list[Exception_]:
         if package.endswith(".lock"):
             lock, package = package, ""
         key = f"{lock}:{canonicalize_name(package)}" if lock else canonicalize_name(package)
-        exceptions.append(Exception_(parts[0], key.rstrip(":"), parts[2]))
+        exceptions.append(Accepted(parts[0], key.rstrip(":"), parts[2]))
     return exceptions
 
 
-def held_back_reason(pin: Pin, exceptions: list[Exception_]) -> str | None:
+def held_back_reason(pin: Pin, exceptions: list[Accepted]) -> str | None:
     """Why this pin is knowingly not the newest release (so not audited), if written down."""
     for exception in exceptions:
         if exception.id == NOT_AUDITED and exception.package in (f"{pin.lock}:{pin.name}", pin.lock):
@@ -162,7 +164,7 @@ def _same_version(a: str, b: str) -> bool:
         return a == b
 
 
-def audit_pin(pin: Pin, project: dict, exceptions: list[Exception_]) -> PinReport:
+def audit_pin(pin: Pin, project: dict, exceptions: list[Accepted]) -> PinReport:
     newest = str(project.get("info", {}).get("version") or "")
     audited = _same_version(pin.version, newest)
     report = PinReport(pin, newest=newest, audited=audited,
@@ -182,7 +184,7 @@ def audit_pin(pin: Pin, project: dict, exceptions: list[Exception_]) -> PinRepor
     return report
 
 
-def audit(pins: list[Pin], exceptions: list[Exception_], index: str, workers: int = 4) -> list[PinReport]:
+def audit(pins: list[Pin], exceptions: list[Accepted], index: str, workers: int = 4) -> list[PinReport]:
     def one(pin: Pin) -> PinReport:
         try:
             return audit_pin(pin, fetch_project(index, pin.name), exceptions)
@@ -193,7 +195,7 @@ def audit(pins: list[Pin], exceptions: list[Exception_], index: str, workers: in
         return list(pool.map(one, pins))
 
 
-def render(reports: list[PinReport], exceptions: list[Exception_], when: datetime) -> tuple[str, int]:
+def render(reports: list[PinReport], exceptions: list[Accepted], when: datetime) -> tuple[str, int]:
     lines = [
         f"Advisory data: PyPI's vulnerability records as served at {when:%Y-%m-%d %H:%M} UTC, "
         "for each project's newest release only (PyPI's per-release records and OSV are not "
