@@ -320,3 +320,16 @@ def test_install_wraps_rasas_remote_action_and_processor_once():
         assert isinstance(action.action_endpoint, RetryingActionEndpoint)
     finally:
         action_guard.install()
+
+
+def test_the_apology_is_in_the_language_the_customer_writes():
+    from bot.engine.action_failures import apology_events
+
+    domain = Domain.from_yaml(textwrap.dedent(DOMAIN))
+    tracker = DialogueStateTracker("nb-check", domain.slots)
+    tracker.update(SlotSet("language", "nb"))
+
+    apology = apology_events(tracker)[0]
+
+    assert apology.text.startswith("Beklager, jeg fikk ikke fullført det")
+    assert apology.data["buttons"] == [{"title": "Snakk med en person", "payload": REQUEST_HUMAN_PAYLOAD}]
