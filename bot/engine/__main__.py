@@ -1,12 +1,16 @@
-"""`python -m bot.engine ARGS` = `rasa ARGS`, with our speed-ups patched in first."""
+"""`python -m bot.engine ARGS` = `rasa ARGS`, with our speed-ups and the action-server guard
+(retry while it restarts, a clear message when it stays down) patched in first."""
 
 import sys
 
+from bot.engine import action_guard
+from bot.engine.action_retry import RetryPolicy
 from bot.engine.speedups import apply
 
 
 def main() -> None:
     apply()
+    action_guard.install(RetryPolicy.from_env())
     from rasa.__main__ import main as rasa_main
 
     sys.argv = ["rasa", *sys.argv[1:]]

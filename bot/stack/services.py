@@ -142,7 +142,7 @@ def rasa_service(cfg: StackConfig, index: int = 0) -> ServiceSpec:
         "TF_CPP_MIN_LOG_LEVEL": "2",
     }
     argv = [
-        # `rasa run` with our profiled speed-ups applied first (bot/engine/speedups.py)
+        # `rasa run` with our speed-ups and the action-server guard applied first (bot/engine)
         str(ROOT / ".venv" / "engine" / "bin" / "python"), "-m", "bot.engine", "run",
         "--model", str(cfg.model),
         "--endpoints", str(ROOT / "endpoints.yml"),
