@@ -334,7 +334,7 @@ class Message(Base):
     # Customer messages start False and become True once Rasa has answered them;
     # other roles need no delivery and are stored True.
     delivered_to_bot: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
-    # Customer messages the assistant did not understand (migration 0008_annotations): "nlu"
+    # Customer messages the assistant did not understand (migration 0010_annotations): "nlu"
     # (its NLU fell back) or "dialogue" (the dialogue could not follow); None otherwise.
     fallback: Mapped[str | None] = mapped_column(
         String(16), CheckConstraint(_one_of("fallback", FALLBACK_KINDS), name="fallback")
@@ -641,7 +641,7 @@ __all__ += [
 ]
 
 
-# --- Conversation review (bot.review, migration 0008_annotations) -------------------
+# --- Conversation review (bot.review, migration 0010_annotations) -------------------
 # A reviewer of the client firm (or a BPO supervisor) says what a customer message should
 # have been understood as; `python -m bot export-annotations` turns them into NLU data.
 
