@@ -59,7 +59,9 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     from bot.db.engine import Database
     from bot.db.migrate import upgrade
     from bot.demo import seed_demo
+    from bot.demo.firms import FIRMS
     from bot.handoff.demo_agents import seed_demo_agents
+    from bot.reports.history import seed_demo_history
 
     url = _resolve_url(args)
     await upgrade(url)  # seeding needs the schema; upgrading an up-to-date database is a no-op
@@ -68,9 +70,13 @@ async def _seed_demo(args: argparse.Namespace) -> int:
         async with database.sessionmaker.begin() as session:
             summary = await seed_demo(session)
             agents = await seed_demo_agents(session)
+            # Reports need a few weeks of chats to show; only firms without history get it.
+            history = await seed_demo_history(session, [firm.slug for firm in FIRMS])
     finally:
         await database.dispose()
     print(f"demo data is in {_printable(url)} ({summary.tenants_created} new tenants)")
+    if history:
+        print(f"four weeks of chat history for the reports: {', '.join(history)}")
     print("demo customers (verify with the postcode or the e-mail):")
     for customer in summary.demo_customers:
         print(
@@ -123,6 +129,8 @@ COMMANDS: dict[str, Command] = {
     # Client-firm integration (issue #14).
     "webhooks": Command("manage a tenant's webhook endpoints and deliveries; run a worker", delegate="bot.webhooks.cli:main"),
     "import-accounts": Command("load a tenant's customer accounts from a CSV file", delegate="bot.account_import.cli:main"),
+    # Reports (issue #13).
+    "generate-history": Command("write plausible chat history for a tenant (reports, benchmarks)", delegate="bot.reports.cli:main"),
 }
 
 

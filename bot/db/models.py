@@ -171,6 +171,9 @@ class Ticket(Base):
     updated_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, onupdate=utcnow, server_default=func.current_timestamp()
     )
+    # A ticket left because nobody could take the chat (migration 0008_reports): why,
+    # "outside_hours" or "no_agent_available"; None for every other ticket.
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
     # viewonly: tenant_id is shared with the tenant relationship, so only the
@@ -328,6 +331,9 @@ class Message(Base):
     # Customer messages start False and become True once Rasa has answered them;
     # other roles need no delivery and are stored True.
     delivered_to_bot: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # A customer message's understanding (migration 0008_reports): the intent Rasa predicted,
+    # "faq/<key>" for an FAQ topic; None when not known (not yet answered, or an older turn).
+    intent: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
@@ -470,6 +476,18 @@ Index(
     Conversation.queued_at,
 )
 Index("ix_conversations_assigned_agent_id_state", Conversation.assigned_agent_id, Conversation.state)
+# Reports (migration 0008_reports): a tenant's conversations by start, its customers' messages
+# by intent, agents' first words per conversation, and the tickets left when nobody could come.
+Index("ix_conversations_tenant_id_created_at", Conversation.tenant_id, Conversation.created_at)
+Index("ix_messages_tenant_id_role_intent", Message.tenant_id, Message.role, Message.intent)
+Index(
+    "ix_messages_tenant_id_role_conversation_id_intent_created_at",
+    Message.tenant_id, Message.role, Message.conversation_id, Message.intent, Message.created_at,
+)
+Index(
+    "ix_tickets_tenant_id_closed_reason_created_at",
+    Ticket.tenant_id, Ticket.closed_reason, Ticket.created_at,
+)
 
 __all__ += [
     "AGENT_PRESENCES",

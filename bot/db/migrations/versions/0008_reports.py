@@ -1,0 +1,52 @@
+"""Reports: what a turn was understood as, why a ticket was left, and the indexes reports need.
+
+- messages.intent: on a customer message, what the assistant understood it as (an intent name,
+  or "faq/<key>" for an FAQ answer, "nlu_fallback" when not understood); NULL when not known.
+- tickets.closed_reason: on a ticket left because nobody could take the chat, why
+  ("outside_hours" or "no_agent_available"); NULL for every other ticket.
+- Indexes: a tenant's conversations by start, its messages by role and intent, and agents'
+  messages by conversation (first human response), so every report stays under a second at
+  100,000 conversations / 1,000,000 messages (benchmarks/reports).
+
+Revision ID: 0008_reports
+Revises: 0007_webhooks
+Create Date: 2026-12-06
+
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0008_reports"
+# The integrator re-chains the parallel 0008_* migrations at merge time.
+down_revision: str | Sequence[str] | None = "0007_webhooks"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("messages") as batch:
+        batch.add_column(sa.Column("intent", sa.String(100), nullable=True))
+    with op.batch_alter_table("tickets") as batch:
+        batch.add_column(sa.Column("closed_reason", sa.String(32), nullable=True))
+    op.create_index("ix_conversations_tenant_id_created_at", "conversations", ["tenant_id", "created_at"])
+    op.create_index("ix_messages_tenant_id_role_intent", "messages", ["tenant_id", "role", "intent"])
+    op.create_index(
+        "ix_messages_tenant_id_role_conversation_id_intent_created_at",
+        "messages",
+        ["tenant_id", "role", "conversation_id", "intent", "created_at"],
+    )
+    op.create_index("ix_tickets_tenant_id_closed_reason_created_at", "tickets", ["tenant_id", "closed_reason", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_tickets_tenant_id_closed_reason_created_at", "tickets")
+    op.drop_index("ix_messages_tenant_id_role_conversation_id_intent_created_at", "messages")
+    op.drop_index("ix_messages_tenant_id_role_intent", "messages")
+    op.drop_index("ix_conversations_tenant_id_created_at", "conversations")
+    with op.batch_alter_table("tickets") as batch:
+        batch.drop_column("closed_reason")
+    with op.batch_alter_table("messages") as batch:
+        batch.drop_column("intent")

@@ -1,0 +1,660 @@
+"""Every report number, computed in the database (docs/reports.md defines each one).
+
+One scope for all of them: a tenant, a range of its local days (in its time zone), and
+optionally a language. A conversation belongs to the range by when it started, and every
+number about it (its outcome, its waits, its rating, its messages) counts there, so the
+numbers of one report add up with each other.
+
+Queries aggregate in SQL (grouped counts, window-function percentiles); what comes back is
+at most a few hundred rows per report. Instants are grouped into UTC quarter hours in the
+database and mapped to the tenant's local day or hour here (bot/reports/sql.py says why).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import (
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    not_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.expression import ColumnElement
+
+from bot.db.models import LANGUAGES, Agent, Conversation, Message, Tenant, Ticket
+from bot.reports.sql import QUARTER_SECONDS, quarter, seconds_between
+
+MAX_RANGE_DAYS = 366
+TOP_LIMIT = 10
+
+# What a customer message can be understood as without it asking for anything: a conversation
+# with only such messages (and no handoff) is "abandoned", not served. None (not known) too.
+NO_REQUEST_INTENTS = (
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "inform",
+    "nlu_fallback",
+    "out_of_scope",
+)
+NOT_UNDERSTOOD_INTENT = "nlu_fallback"
+FAQ_PREFIX = "faq/"
+
+# Handoff reasons as stored (actions/handoff.py, actions/fallback.py, the gateway) -> report group.
+HANDOFF_GROUPS = (
+    "asked_for_person",
+    "complaint",
+    "not_understood",
+    "verification_failed",
+    "assistant_unavailable",
+    "other",
+)
+REASONS_BY_GROUP: dict[str, tuple[str, ...]] = {
+    "asked_for_person": ("customer_request", "unanswered_question"),
+    "complaint": ("complaint",),
+    "not_understood": ("nlu_fallback", "repeated_misses"),
+    "verification_failed": ("verification_failed",),
+    "assistant_unavailable": ("assistant_unavailable",),
+}
+AFTER_HOURS = "outside_hours"
+
+
+class InvalidReportScope(ValueError):
+    """The range or language cannot be reported on; the message says why."""
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """A tenant's local days first_day..last_day (both included), optionally one language."""
+
+    tenant_id: int
+    time_zone: str
+    first_day: date
+    last_day: date
+    language: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.last_day < self.first_day:
+            raise InvalidReportScope("the range ends before it starts")
+        if self.days > MAX_RANGE_DAYS:
+            raise InvalidReportScope(f"a range is at most {MAX_RANGE_DAYS} days")
+        if self.language is not None and self.language not in LANGUAGES:
+            raise InvalidReportScope(f"language must be one of {', '.join(LANGUAGES)}")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
+
+    @property
+    def starts(self) -> datetime:
+        """The first local midnight, in UTC."""
+        return datetime.combine(self.first_day, time(), tzinfo=self.zone).astimezone(UTC)
+
+    @property
+    def ends(self) -> datetime:
+        """The local midnight after the last day, in UTC (excluded)."""
+        return datetime.combine(self.last_day + timedelta(days=1), time(), tzinfo=self.zone).astimezone(UTC)
+
+    def previous(self) -> ReportScope:
+        """The same number of days just before (for trends)."""
+        return ReportScope(
+            self.tenant_id,
+            self.time_zone,
+            self.first_day - timedelta(days=self.days),
+            self.first_day - timedelta(days=1),
+            self.language,
+        )
+
+    def day_list(self) -> list[date]:
+        return [self.first_day + timedelta(days=offset) for offset in range(self.days)]
+
+
+async def scope_for(
+    session: AsyncSession,
+    tenant_id: int,
+    first_day: date,
+    last_day: date,
+    language: str | None = None,
+) -> ReportScope:
+    """The scope in the tenant's own time zone."""
+    zone = await session.scalar(select(Tenant.time_zone).where(Tenant.id == tenant_id))
+    if zone is None:
+        raise InvalidReportScope("no such tenant")
+    return ReportScope(tenant_id, zone, first_day, last_day, language)
+
+
+def last_week(time_zone: str, today: date | None = None) -> tuple[date, date]:
+    """The seven local days before today (the dashboard's range)."""
+    today = today or datetime.now(ZoneInfo(time_zone)).date()
+    return today - timedelta(days=7), today - timedelta(days=1)
+
+
+# --- The conversations of a scope, and what each one came to ----------------------------
+
+
+def _in_scope(scope: ReportScope) -> ColumnElement[bool]:
+    """The scope's conversations: the tenant's, started in the range, in which the customer wrote."""
+    conditions = [
+        Conversation.tenant_id == scope.tenant_id,
+        Conversation.created_at >= scope.starts,
+        Conversation.created_at < scope.ends,
+        Conversation.last_seq > 0,
+    ]
+    if scope.language is not None:
+        conditions.append(Conversation.language == scope.language)
+    return and_(*conditions)
+
+
+_HANDED_OFF = Conversation.handoff_reason.is_not(None)
+_ENDED = Conversation.ended_at.is_not(None)
+# The customer asked the assistant for something (an intent outside NO_REQUEST_INTENTS).
+_MADE_A_REQUEST = exists().where(
+    Message.tenant_id == Conversation.tenant_id,
+    Message.role == "customer",
+    Message.conversation_id == Conversation.id,
+    Message.intent.is_not(None),
+    Message.intent.not_in(NO_REQUEST_INTENTS),
+)
+_SELF_SERVED = and_(_ENDED, not_(_HANDED_OFF), _MADE_A_REQUEST)
+_ABANDONED = and_(_ENDED, not_(_HANDED_OFF), not_(_MADE_A_REQUEST))
+_OPEN = and_(not_(_ENDED), not_(_HANDED_OFF))
+
+
+def _count_if(condition: ColumnElement[bool]) -> ColumnElement[int]:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+@dataclass(frozen=True)
+class DayCounts:
+    """One local day: conversations started, by outcome (served + handed_off + abandoned + open)."""
+
+    day: date
+    conversations: int = 0
+    self_served: int = 0
+    handed_off: int = 0
+    abandoned: int = 0
+    still_open: int = 0
+
+    @property
+    def self_service_rate(self) -> float | None:
+        return _rate(self.self_served, self.self_served + self.handed_off)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return part / whole if whole else None
+
+
+def _local(quarter_number: int, zone: ZoneInfo) -> datetime:
+    return datetime.fromtimestamp(quarter_number * QUARTER_SECONDS, UTC).astimezone(zone)
+
+
+async def conversations_per_day(session: AsyncSession, scope: ReportScope) -> list[DayCounts]:
+    """Every day of the range (zeros included), oldest first."""
+    bucket = quarter(Conversation.created_at).label("quarter")
+    rows = await session.execute(
+        select(
+            bucket,
+            func.count().label("conversations"),
+            _count_if(_SELF_SERVED).label("self_served"),
+            _count_if(_HANDED_OFF).label("handed_off"),
+            _count_if(_ABANDONED).label("abandoned"),
+            _count_if(_OPEN).label("still_open"),
+        )
+        .where(_in_scope(scope))
+        .group_by(bucket)
+    )
+    totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+    zone = scope.zone
+    for row in rows:
+        counts = totals[_local(row.quarter, zone).date()]
+        for index, value in enumerate(row[1:]):
+            counts[index] += int(value)
+    return [DayCounts(day, *totals.get(day, [0, 0, 0, 0, 0])) for day in scope.day_list()]
+
+
+@dataclass(frozen=True)
+class Totals:
+    conversations: int
+    self_served: int
+    handed_off: int
+    abandoned: int
+    still_open: int
+
+    @property
+    def self_service_rate(self) -> float | None:
+        return _rate(self.self_served, self.self_served + self.handed_off)
+
+
+async def totals(session: AsyncSession, scope: ReportScope) -> Totals:
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                _count_if(_SELF_SERVED),
+                _count_if(_HANDED_OFF),
+                _count_if(_ABANDONED),
+                _count_if(_OPEN),
+            ).where(_in_scope(scope))
+        )
+    ).one()
+    return Totals(*(int(value) for value in row))
+
+
+@dataclass(frozen=True)
+class SelfService:
+    """The rate over the range, per day, and the same rate over the period before."""
+
+    totals: Totals
+    days: list[DayCounts]
+    previous_rate: float | None
+
+    @property
+    def rate(self) -> float | None:
+        return self.totals.self_service_rate
+
+    @property
+    def change(self) -> float | None:
+        """Percentage points up (+) or down (-) against the previous period."""
+        if self.rate is None or self.previous_rate is None:
+            return None
+        return self.rate - self.previous_rate
+
+
+async def self_service(session: AsyncSession, scope: ReportScope) -> SelfService:
+    days = await conversations_per_day(session, scope)
+    summed = Totals(
+        sum(day.conversations for day in days),
+        sum(day.self_served for day in days),
+        sum(day.handed_off for day in days),
+        sum(day.abandoned for day in days),
+        sum(day.still_open for day in days),
+    )
+    previous = await totals(session, scope.previous())
+    return SelfService(summed, days, previous.self_service_rate)
+
+
+# --- Handoffs ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Handoffs:
+    by_reason: dict[str, int]  # every HANDOFF_GROUPS entry, zeros included
+    after_hours_tickets: int
+    no_agent_tickets: int
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_reason.values())
+
+
+def _reason_group() -> ColumnElement[str]:
+    return case(
+        *[
+            (Conversation.handoff_reason.in_(reasons), literal(group))
+            for group, reasons in REASONS_BY_GROUP.items()
+        ],
+        else_=literal("other"),
+    )
+
+
+async def handoffs(session: AsyncSession, scope: ReportScope) -> Handoffs:
+    group = _reason_group().label("reason_group")
+    rows = await session.execute(
+        select(group, func.count()).where(_in_scope(scope), _HANDED_OFF).group_by(group)
+    )
+    by_reason = dict.fromkeys(HANDOFF_GROUPS, 0)
+    for name, count in rows:
+        by_reason[name] += int(count)
+    tickets = await _left_tickets(session, scope)
+    return Handoffs(by_reason, tickets.get(AFTER_HOURS, 0), tickets.get("no_agent_available", 0))
+
+
+async def _left_tickets(session: AsyncSession, scope: ReportScope) -> dict[str, int]:
+    """Tickets left because nobody could come, created in the range, by why."""
+    query = (
+        select(Ticket.closed_reason, func.count())
+        .where(
+            Ticket.tenant_id == scope.tenant_id,
+            Ticket.closed_reason.is_not(None),
+            Ticket.created_at >= scope.starts,
+            Ticket.created_at < scope.ends,
+        )
+        .group_by(Ticket.closed_reason)
+    )
+    if scope.language is not None:
+        query = query.join(
+            Conversation,
+            and_(Conversation.tenant_id == Ticket.tenant_id, Conversation.id == Ticket.conversation_id),
+        ).where(Conversation.language == scope.language)
+    return {reason: int(count) for reason, count in await session.execute(query)}
+
+
+# --- Waiting and handling times ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Percentiles:
+    """Nearest-rank percentiles (seconds) of `count` measurements; None without any."""
+
+    count: int
+    p50: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class Times:
+    queue: Percentiles  # queued -> an agent took it
+    first_response: Percentiles  # queued -> the first agent message
+    resolve: Percentiles  # queued -> resolved
+
+
+async def _percentiles(session: AsyncSession, measured: Select[Any]) -> Percentiles:
+    """measured: a query with one column `seconds` (one row per measurement)."""
+    inner = measured.subquery()
+    ranked = select(
+        inner.c.seconds,
+        func.row_number().over(order_by=inner.c.seconds).label("rank"),
+        func.count().over().label("n"),
+    ).subquery()
+
+    def at(percent: int) -> ColumnElement[Any]:
+        # Nearest rank: the smallest value whose rank is at least ceil(percent * n / 100).
+        return func.min(case((ranked.c.rank >= (percent * ranked.c.n + 99) / 100, ranked.c.seconds)))
+
+    row = (await session.execute(select(func.count(), at(50), at(90)).select_from(ranked))).one()
+    count, p50, p90 = row
+    return Percentiles(int(count), None if p50 is None else float(p50), None if p90 is None else float(p90))
+
+
+def _first_agent_message() -> ColumnElement[Any]:
+    return (
+        select(func.min(Message.created_at))
+        .where(
+            Message.tenant_id == Conversation.tenant_id,
+            Message.role == "agent",
+            Message.conversation_id == Conversation.id,
+            Message.created_at >= Conversation.queued_at,
+        )
+        .scalar_subquery()
+    )
+
+
+async def times(session: AsyncSession, scope: ReportScope) -> Times:
+    queued = and_(_in_scope(scope), Conversation.queued_at.is_not(None))
+    queue = select(seconds_between(Conversation.queued_at, Conversation.assigned_at).label("seconds")).where(
+        queued, Conversation.assigned_at >= Conversation.queued_at
+    )
+    first = _first_agent_message()
+    first_response = (
+        select(seconds_between(Conversation.queued_at, first).label("seconds"))
+        .where(queued, first.is_not(None))
+    )
+    resolve = select(seconds_between(Conversation.queued_at, Conversation.resolved_at).label("seconds")).where(
+        queued, Conversation.resolved_at >= Conversation.queued_at
+    )
+    return Times(
+        await _percentiles(session, queue),
+        await _percentiles(session, first_response),
+        await _percentiles(session, resolve),
+    )
+
+
+@dataclass(frozen=True)
+class HourLoad:
+    hour: int  # local hour of day, 0..23
+    chats: int  # chats agents took in that hour, over the whole range
+
+    def per_day(self, days: int) -> float:
+        return self.chats / days if days else 0.0
+
+
+async def agent_chats_per_hour(session: AsyncSession, scope: ReportScope) -> list[HourLoad]:
+    """Chats agents took (assigned_at), per local hour of the day: 24 rows."""
+    bucket = quarter(Conversation.assigned_at).label("quarter")
+    rows = await session.execute(
+        select(bucket, func.count())
+        .where(_in_scope(scope), Conversation.assigned_at.is_not(None))
+        .group_by(bucket)
+    )
+    per_hour = [0] * 24
+    zone = scope.zone
+    for quarter_number, count in rows:
+        per_hour[_local(quarter_number, zone).hour] += int(count)
+    return [HourLoad(hour, chats) for hour, chats in enumerate(per_hour)]
+
+
+# --- Satisfaction --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AgentCsat:
+    agent_id: int
+    name: str
+    resolved: int
+    rated: int
+    average: float | None
+
+
+@dataclass(frozen=True)
+class Csat:
+    resolved: int  # chats an agent resolved: the ones the customer was asked to rate
+    rated: int
+    average: float | None
+    distribution: dict[int, int]  # 1..5, zeros included
+    per_agent: list[AgentCsat] = field(default_factory=list)  # only when asked (supervisors)
+
+    @property
+    def response_rate(self) -> float | None:
+        return _rate(self.rated, self.resolved)
+
+
+_RESOLVED = Conversation.resolved_at.is_not(None)
+
+
+async def csat(session: AsyncSession, scope: ReportScope, *, per_agent: bool = False) -> Csat:
+    rows = await session.execute(
+        select(Conversation.rating, func.count())
+        .where(_in_scope(scope), _RESOLVED)
+        .group_by(Conversation.rating)
+    )
+    distribution = dict.fromkeys(range(1, 6), 0)
+    resolved = 0
+    for rating, count in rows:
+        resolved += int(count)
+        if rating is not None:
+            distribution[int(rating)] += int(count)
+    rated = sum(distribution.values())
+    average = sum(r * n for r, n in distribution.items()) / rated if rated else None
+    agents: list[AgentCsat] = []
+    if per_agent:
+        agents = await _csat_per_agent(session, scope)
+    return Csat(resolved, rated, average, distribution, agents)
+
+
+async def _csat_per_agent(session: AsyncSession, scope: ReportScope) -> list[AgentCsat]:
+    rows = await session.execute(
+        select(
+            Agent.id,
+            Agent.display_name,
+            func.count(),
+            func.count(Conversation.rating),
+            func.avg(Conversation.rating),
+        )
+        .join(Agent, Agent.id == Conversation.assigned_agent_id)
+        .where(_in_scope(scope), _RESOLVED)
+        .group_by(Agent.id, Agent.display_name)
+        .order_by(Agent.display_name, Agent.id)
+    )
+    return [
+        AgentCsat(int(agent_id), name, int(resolved), int(rated), None if avg is None else float(avg))
+        for agent_id, name, resolved, rated, avg in rows
+    ]
+
+
+# --- Understanding: intents, FAQ answers, fallbacks ------------------------------------------
+
+
+def _customer_messages_in_scope(scope: ReportScope) -> list[ColumnElement[bool]]:
+    return [
+        Message.tenant_id == scope.tenant_id,
+        Message.role == "customer",
+        # Never older than its conversation: lets the database skip older messages early.
+        Message.created_at >= scope.starts,
+        Conversation.tenant_id == Message.tenant_id,
+        Conversation.id == Message.conversation_id,
+        _in_scope(scope),
+    ]
+
+
+@dataclass(frozen=True)
+class Counted:
+    name: str
+    count: int
+
+
+async def top_intents(session: AsyncSession, scope: ReportScope, limit: int = TOP_LIMIT) -> list[Counted]:
+    """Customer messages by what they were understood as; every FAQ topic counts as "faq"."""
+    name = case((Message.intent.like(f"{FAQ_PREFIX}%"), literal("faq")), else_=Message.intent).label("name")
+    rows = await session.execute(
+        select(name, func.count().label("n"))
+        .select_from(Message)
+        .join(Conversation, and_(Conversation.tenant_id == Message.tenant_id, Conversation.id == Message.conversation_id))
+        .where(*_customer_messages_in_scope(scope), Message.intent.is_not(None))
+        .group_by(name)
+        .order_by(func.count().desc(), name)
+        .limit(limit)
+    )
+    return [Counted(str(intent), int(count)) for intent, count in rows]
+
+
+async def faq_answers_used(session: AsyncSession, scope: ReportScope, limit: int = TOP_LIMIT) -> list[Counted]:
+    """FAQ topics customers' messages were understood as (the answer the assistant gave)."""
+    rows = await session.execute(
+        select(Message.intent, func.count())
+        .select_from(Message)
+        .join(Conversation, and_(Conversation.tenant_id == Message.tenant_id, Conversation.id == Message.conversation_id))
+        .where(*_customer_messages_in_scope(scope), Message.intent.like(f"{FAQ_PREFIX}%"))
+        .group_by(Message.intent)
+        .order_by(func.count().desc(), Message.intent)
+        .limit(limit)
+    )
+    return [Counted(str(intent)[len(FAQ_PREFIX):], int(count)) for intent, count in rows]
+
+
+@dataclass(frozen=True)
+class Fallbacks:
+    understood_or_not: int  # customer messages whose understanding is known
+    not_understood: int
+    top_messages: list[Counted]  # the stored (redacted) text, most frequent first
+
+    @property
+    def rate(self) -> float | None:
+        return _rate(self.not_understood, self.understood_or_not)
+
+
+async def fallbacks(session: AsyncSession, scope: ReportScope, limit: int = TOP_LIMIT) -> Fallbacks:
+    joined = and_(Conversation.tenant_id == Message.tenant_id, Conversation.id == Message.conversation_id)
+    row = (
+        await session.execute(
+            select(func.count(), _count_if(Message.intent == NOT_UNDERSTOOD_INTENT))
+            .select_from(Message)
+            .join(Conversation, joined)
+            .where(*_customer_messages_in_scope(scope), Message.intent.is_not(None))
+        )
+    ).one()
+    text = func.lower(func.trim(Message.text)).label("text")
+    rows = await session.execute(
+        select(text, func.count())
+        .select_from(Message)
+        .join(Conversation, joined)
+        .where(*_customer_messages_in_scope(scope), Message.intent == NOT_UNDERSTOOD_INTENT)
+        .group_by(text)
+        .order_by(func.count().desc(), text)
+        .limit(limit)
+    )
+    return Fallbacks(int(row[0]), int(row[1]), [Counted(str(t), int(n)) for t, n in rows])
+
+
+# --- Everything at once (the dashboard, the CSV files) -----------------------------------------
+
+
+@dataclass(frozen=True)
+class FullReport:
+    scope: ReportScope
+    self_service: SelfService
+    handoffs: Handoffs
+    times: Times
+    agent_hours: list[HourLoad]
+    csat: Csat
+    intents: list[Counted]
+    faq: list[Counted]
+    fallbacks: Fallbacks
+
+
+async def full_report(session: AsyncSession, scope: ReportScope, *, per_agent: bool = False) -> FullReport:
+    return FullReport(
+        scope,
+        await self_service(session, scope),
+        await handoffs(session, scope),
+        await times(session, scope),
+        await agent_chats_per_hour(session, scope),
+        await csat(session, scope, per_agent=per_agent),
+        await top_intents(session, scope),
+        await faq_answers_used(session, scope),
+        await fallbacks(session, scope),
+    )
+
+
+REPORTS: Sequence[str] = (
+    "conversations",
+    "handoffs",
+    "times",
+    "agent_hours",
+    "csat",
+    "intents",
+    "faq",
+    "fallbacks",
+)
+
+__all__ = [
+    "REPORTS",
+    "Counted",
+    "Csat",
+    "DayCounts",
+    "FullReport",
+    "Handoffs",
+    "InvalidReportScope",
+    "ReportScope",
+    "SelfService",
+    "Times",
+    "agent_chats_per_hour",
+    "conversations_per_day",
+    "csat",
+    "faq_answers_used",
+    "fallbacks",
+    "full_report",
+    "handoffs",
+    "last_week",
+    "scope_for",
+    "self_service",
+    "times",
+    "top_intents",
+]
