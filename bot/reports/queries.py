@@ -377,11 +377,16 @@ async def _percentiles(session: AsyncSession, measured: Select[Any]) -> Percenti
 
     def at(percent: int) -> ColumnElement[Any]:
         # Nearest rank: the smallest value whose rank is at least ceil(percent * n / 100).
-        return func.min(case((ranked.c.rank >= (percent * ranked.c.n + 99) / 100, ranked.c.seconds)))
+        return func.min(case((ranked.c.rank >= (percent * ranked.c.n + 99) // 100, ranked.c.seconds)))
 
     row = (await session.execute(select(func.count(), at(50), at(90)).select_from(ranked))).one()
     count, p50, p90 = row
-    return Percentiles(int(count), None if p50 is None else float(p50), None if p90 is None else float(p90))
+    return Percentiles(int(count), _milliseconds(p50), _milliseconds(p90))
+
+
+def _milliseconds(seconds: Any) -> float | None:
+    # SQLite computes durations from Julian day floats: exact to well under a millisecond.
+    return None if seconds is None else round(float(seconds), 3)
 
 
 def _first_agent_message() -> ColumnElement[Any]:
