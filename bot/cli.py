@@ -61,6 +61,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     from bot.demo import seed_demo
     from bot.demo.firms import FIRMS
     from bot.handoff.demo_agents import seed_demo_agents
+    from bot.portal.demo_users import DEMO_PORTAL_PASSWORD, seed_demo_portal_users
     from bot.reports.history import seed_demo_history
 
     url = _resolve_url(args)
@@ -70,6 +71,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
         async with database.sessionmaker.begin() as session:
             summary = await seed_demo(session)
             agents = await seed_demo_agents(session)
+            firm_users = await seed_demo_portal_users(session)
             # Reports need a few weeks of chats to show; only firms without history get it.
             history = await seed_demo_history(session, [firm.slug for firm in FIRMS])
     finally:
@@ -86,6 +88,9 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     print(f"demo agents (console at /agent, password {agents.password!r}):")
     for agent in agents.agents:
         print(f"  {agent.email:<18} {agent.role:<10} serves {', '.join(agent.tenants)}")
+    print(f"demo firm users (portal at /portal, password {DEMO_PORTAL_PASSWORD!r}; supervisors use theirs):")
+    for user in firm_users:
+        print(f"  {user.email:<26} {user.role:<7} {user.tenant}")
     return 0
 
 

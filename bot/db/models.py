@@ -646,3 +646,89 @@ __all__ += [
     "WebhookEndpoint",
     "WebhookEvent",
 ]
+
+
+# --- The client firm's portal (bot.portal, migration 0008_portal_users) ------------
+# Firm users are bound to one tenant; BPO supervisors reach the portal with their agent
+# account instead (a portal session then names the agent, never a firm user).
+
+PORTAL_ROLES = ("admin", "viewer")
+
+
+class PortalUser(Base):
+    """A person of a client firm who signs in to /portal. email is stored lower-cased and is
+    unique across firms (it is the login name); password_hash is argon2."""
+
+    __tablename__ = "portal_users"
+    __table_args__ = (CheckConstraint(_one_of("role", PORTAL_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+
+    def __repr__(self) -> str:
+        return f"PortalUser(id={self.id!r}, tenant_id={self.tenant_id!r}, role={self.role!r})"
+
+
+class PortalSession(Base):
+    """A portal sign-in, of a firm user or of a BPO supervisor (exactly one of the two).
+    Only a hash of the bearer token is stored."""
+
+    __tablename__ = "portal_sessions"
+    __table_args__ = (
+        CheckConstraint(
+            "(user_id IS NULL AND agent_id IS NOT NULL) OR (user_id IS NOT NULL AND agent_id IS NULL)",
+            name="one_principal",
+        ),
+        Index(None, "user_id"),
+        Index(None, "agent_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("portal_users.id", ondelete="CASCADE"))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+    def __repr__(self) -> str:
+        return f"PortalSession(id={self.id!r}, user_id={self.user_id!r}, agent_id={self.agent_id!r})"
+
+
+class PortalInvite(Base):
+    """An invitation to a firm's portal: single use (accepted_at), expiring, and only the hash
+    of its token is stored. Whoever holds the link sets their own password."""
+
+    __tablename__ = "portal_invites"
+    __table_args__ = (CheckConstraint(_one_of("role", PORTAL_ROLES), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)
+    email: Mapped[str] = mapped_column(String(254))
+    role: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portal_users.id", ondelete="SET NULL")
+    )
+    invited_by_agent_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    def __repr__(self) -> str:
+        return f"PortalInvite(id={self.id!r}, tenant_id={self.tenant_id!r}, role={self.role!r})"
+
+
+__all__ += ["PORTAL_ROLES", "PortalInvite", "PortalSession", "PortalUser"]

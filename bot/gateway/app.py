@@ -16,6 +16,7 @@ from bot.console.settings import ConsoleSettings
 from bot.db import Database
 from bot.events.bus import InProcessBus
 from bot.events.redis_bus import RedisBus
+from bot.portal import PortalDeps, PortalSettings, create_portal_app
 from bot.gateway.assets import STATIC_DIR, TEMPLATES_DIR, FileAsset
 from bot.gateway.cors import add_cors_headers
 from bot.gateway.keys import (
@@ -34,6 +35,7 @@ from bot.gateway.keys import (
     LOCKS,
     LOGIN_LIMITER,
     METRICS,
+    PORTAL_LOGIN_LIMITER,
     NEW_CONVERSATION_LIMITS,
     RASA,
     REDACTOR,
@@ -93,6 +95,8 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
     add_routes(app)
     # The console: its own sub-app; it gets the shared pieces at startup, through ConsoleDeps.
     app.add_subapp("/agent", create_console_app(_console_settings(settings), lambda: _console_deps(app)))
+    # The client firm's portal: the same pattern (bot/portal).
+    app.add_subapp("/portal", create_portal_app(_portal_settings(settings), lambda: _portal_deps(app)))
     app.on_shutdown.append(close_sockets_and_finish_turns)  # after the consoles closed
     return app
 
@@ -116,6 +120,20 @@ def _console_deps(app: web.Application) -> ConsoleDeps:
         login_limiter=app[LOGIN_LIMITER],
         bus=app[BUS],
     )
+
+
+def _portal_settings(settings: Settings) -> PortalSettings:
+    return PortalSettings(
+        public_origin=settings.public_origin,
+        public_url=settings.public_url,
+        secure_cookies=settings.secure_cookies,
+        session_hours=settings.portal_session_hours,
+        invite_days=settings.portal_invite_days,
+    )
+
+
+def _portal_deps(app: web.Application) -> PortalDeps:
+    return PortalDeps(database=app[DATABASE], login_limiter=app[PORTAL_LOGIN_LIMITER])
 
 
 async def database_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -148,6 +166,7 @@ async def shared_state_ctx(app: web.Application) -> AsyncIterator[None]:
     app[CONVERSATION_LIMITER] = limiter("conversation", settings.rate_limit_per_conversation)
     app[IP_LIMITER] = limiter("ip", settings.rate_limit_per_ip)
     app[LOGIN_LIMITER] = limiter("login", settings.login_rate_limit)
+    app[PORTAL_LOGIN_LIMITER] = limiter("portal-login", settings.login_rate_limit)
     app[NEW_CONVERSATION_LIMITS] = NewConversationLimits(
         per_address=limiter("new-conversation-address", settings.new_conversations_per_address),
         per_tenant=limiter("new-conversation-tenant", settings.new_conversations_per_tenant),

@@ -37,6 +37,7 @@ WIDGET_JS = web.AppKey("widget_js", FileAsset)
 DEMO_TEMPLATE = web.AppKey("demo_template", FileAsset)
 BUS = web.AppKey("bus", EventBus)
 LOGIN_LIMITER = web.AppKey("login_limiter", RateLimiter)
+PORTAL_LOGIN_LIMITER = web.AppKey("portal_login_limiter", RateLimiter)
 
 # Set by the cleanup contexts at startup
 DATABASE = web.AppKey("database", Database)

@@ -77,6 +77,8 @@ class Settings:
     # Agent console: how long a login lasts, and how long an agent's chats wait for them
     # after their console lost its connection before going back to the queue.
     agent_session_hours: float = 12.0
+    portal_session_hours: float = 12.0  # a portal sign-in lasts this long
+    portal_invite_days: float = 7.0  # a portal invitation link works this long, once
     agent_disconnect_grace_seconds: float = 60.0
     # An open console re-checks its session and tenants at least this often (a logout,
     # password reset or tenant change through the gateway acts at once, on every instance).
@@ -128,6 +130,8 @@ class Settings:
                 env, "EMPTY_CONVERSATION_SECONDS", cls.empty_conversation_seconds
             ),
             agent_session_hours=_positive(env, "AGENT_SESSION_HOURS", cls.agent_session_hours),
+            portal_session_hours=_positive(env, "PORTAL_SESSION_HOURS", cls.portal_session_hours),
+            portal_invite_days=_positive(env, "PORTAL_INVITE_DAYS", cls.portal_invite_days),
             agent_disconnect_grace_seconds=_positive(
                 env, "AGENT_DISCONNECT_GRACE_SECONDS", cls.agent_disconnect_grace_seconds
             ),

@@ -1,0 +1,118 @@
+"""The tenant-isolation matrix over every portal endpoint of a tenant (/portal/t/{slug}/...).
+
+Every area adds its endpoints to PORTAL_ENDPOINTS (one line each); the last test fails
+when the portal has a tenant route this list does not name.
+
+For each endpoint:
+- signed out: 401 for scripts, a redirect to sign-in for a browser's GET;
+- a firm user of another tenant: 404, the same as a tenant that does not exist;
+- a viewer: 403 on writes (and on pages for writers only); an admin without the CSRF token: 403;
+- a BPO supervisor: any tenant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from bot.gateway import Settings, create_app
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    path: str  # under /portal/t/{slug}/
+    write: bool = False
+    writers_only: bool = False  # a read viewers may not open either
+    form: dict[str, str] = field(default_factory=dict)  # a valid body for a write
+
+    def url(self, slug: str) -> str:
+        return f"/portal/t/{slug}/{self.path}"
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path or '/'}"
+
+
+PORTAL_ENDPOINTS = [
+    Endpoint("GET", ""),
+    Endpoint("GET", "users", writers_only=True),
+    Endpoint("POST", "users/invite", write=True, form={"email": "new.person@nordlys.example", "role": "viewer"}),
+]
+
+ENDPOINTS = pytest.mark.parametrize("endpoint", PORTAL_ENDPOINTS, ids=str)
+
+
+async def _call(person, endpoint: Endpoint, slug: str, *, html: bool = False, csrf: str | None = None):
+    if endpoint.method == "GET":
+        return await person.get(endpoint.url(slug), html=html, allow_redirects=False)
+    return await person.post(endpoint.url(slug), endpoint.form, html=html, csrf=csrf)
+
+
+@ENDPOINTS
+async def test_signed_out_gets_401_or_the_sign_in_page(browser, endpoint):
+    visitor = browser()
+    assert (await _call(visitor, endpoint, "nordlys")).status == 401
+    if endpoint.method == "GET":
+        page = await _call(visitor, endpoint, "nordlys", html=True)
+        assert page.status == 303 and page.headers["Location"].startswith("/portal/login?next=")
+
+
+@ENDPOINTS
+async def test_firm_user_of_another_tenant_gets_404(other_firm_admin, endpoint):
+    for slug in ("nordlys", "lighthouse"):
+        response = await _call(other_firm_admin, endpoint, slug)
+        assert response.status == 404, (slug, response.status)
+        assert (await response.json())["error"]["code"] == "not_found"
+
+
+@ENDPOINTS
+async def test_unknown_tenant_is_404_for_everyone(firm_admin, supervisor, endpoint):
+    for person in (firm_admin, supervisor):
+        assert (await _call(person, endpoint, "no-such-firm")).status == 404
+
+
+@ENDPOINTS
+async def test_viewer_may_read_but_not_write(firm_viewer, endpoint):
+    response = await _call(firm_viewer, endpoint, "nordlys")
+    if endpoint.write or endpoint.writers_only:
+        assert response.status == 403
+    else:
+        assert response.status == 200
+
+
+@ENDPOINTS
+async def test_writes_without_the_csrf_token_are_refused(firm_admin, endpoint):
+    if not endpoint.write:
+        pytest.skip("a read")
+    assert (await _call(firm_admin, endpoint, "nordlys", csrf="")).status == 403
+    assert (await _call(firm_admin, endpoint, "nordlys", csrf="forged")).status == 403
+
+
+@ENDPOINTS
+async def test_own_admin_and_supervisor_get_through(firm_admin, supervisor, endpoint):
+    assert (await _call(firm_admin, endpoint, "nordlys")).status < 300
+    if endpoint.write:  # the same form twice would be a duplicate: the supervisor writes elsewhere
+        response = await _call(supervisor, endpoint, "fjordnett")
+    else:
+        response = await _call(supervisor, endpoint, "lighthouse")
+    assert response.status < 300
+
+
+def test_the_matrix_names_every_tenant_route_of_the_portal(settings: Settings):
+    gateway = create_app(settings)
+    portal = next(
+        resource._app for resource in gateway.router.resources()  # noqa: SLF001 - the mounted sub-app
+        if getattr(resource, "canonical", "") == "/portal"
+    )
+    routes = {
+        (route.method, route.resource.canonical)
+        for route in portal.router.routes()
+        if route.resource is not None and "{tenant_slug}" in route.resource.canonical and route.method != "HEAD"
+    }
+    listed = {(e.method, f"/portal/t/{{tenant_slug}}/{e.path}") for e in PORTAL_ENDPOINTS}
+    # "/t/{tenant_slug}" without the slash only redirects to the dashboard.
+    unlisted = {r for r in routes if r not in listed and r[1] != "/portal/t/{tenant_slug}"}
+    assert not unlisted, f"add these to PORTAL_ENDPOINTS: {sorted(unlisted)}"
+
+
