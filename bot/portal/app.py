@@ -23,6 +23,7 @@ from bot.portal.login import PortalLogin
 from bot.portal.middlewares import portal_error_pages
 from bot.portal.pages import STATIC_DIR, template_environment
 from bot.portal.settings import PortalSettings
+from bot.portal.reports_routes import add_reports_routes
 from bot.portal.users_routes import add_users_routes
 
 
@@ -52,6 +53,7 @@ def create_portal_app(settings: PortalSettings, deps: Callable[[], PortalDeps]) 
     add_auth_routes(app)
     add_dashboard_routes(app)
     add_users_routes(app)
+    add_reports_routes(app)
     # Each area of the portal adds its pages with one line here:
     # add_settings_routes(app); add_reports_routes(app); add_review_routes(app)
     return app

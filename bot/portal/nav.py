@@ -21,6 +21,7 @@ class NavEntry:
 
 NAV: list[NavEntry] = [
     NavEntry("dashboard", "Dashboard", ""),
+    NavEntry("reports", "Reports", "reports"),
     NavEntry("users", "Users", "users", writers_only=True),
 ]
 

@@ -127,6 +127,13 @@ class ReportScope:
         return [self.first_day + timedelta(days=offset) for offset in range(self.days)]
 
 
+async def tenant_time_zone(session: AsyncSession, tenant_id: int) -> str:
+    zone = await session.scalar(select(Tenant.time_zone).where(Tenant.id == tenant_id))
+    if zone is None:
+        raise InvalidReportScope("no such tenant")
+    return str(zone)
+
+
 async def scope_for(
     session: AsyncSession,
     tenant_id: int,
@@ -135,10 +142,7 @@ async def scope_for(
     language: str | None = None,
 ) -> ReportScope:
     """The scope in the tenant's own time zone."""
-    zone = await session.scalar(select(Tenant.time_zone).where(Tenant.id == tenant_id))
-    if zone is None:
-        raise InvalidReportScope("no such tenant")
-    return ReportScope(tenant_id, zone, first_day, last_day, language)
+    return ReportScope(tenant_id, await tenant_time_zone(session, tenant_id), first_day, last_day, language)
 
 
 def last_week(time_zone: str, today: date | None = None) -> tuple[date, date]:

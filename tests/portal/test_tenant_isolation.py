@@ -38,6 +38,11 @@ PORTAL_ENDPOINTS = [
     Endpoint("GET", ""),
     Endpoint("GET", "users", writers_only=True),
     Endpoint("POST", "users/invite", write=True, form={"email": "new.person@nordlys.example", "role": "viewer"}),
+    Endpoint("GET", "reports"),
+    *(
+        Endpoint("GET", f"reports/{name}.csv")
+        for name in ("conversations", "handoffs", "times", "agent_hours", "csat", "intents", "faq", "fallbacks")
+    ),
 ]
 
 ENDPOINTS = pytest.mark.parametrize("endpoint", PORTAL_ENDPOINTS, ids=str)

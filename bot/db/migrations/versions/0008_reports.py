@@ -9,7 +9,7 @@
   100,000 conversations / 1,000,000 messages (benchmarks/reports).
 
 Revision ID: 0008_reports
-Revises: 0007_webhooks
+Revises: 0008_portal_users (re-chained after merging h/portal)
 Create Date: 2026-12-06
 
 """
@@ -21,7 +21,7 @@ from alembic import op
 
 revision: str = "0008_reports"
 # The integrator re-chains the parallel 0008_* migrations at merge time.
-down_revision: str | Sequence[str] | None = "0007_webhooks"
+down_revision: str | Sequence[str] | None = "0008_portal_users"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
