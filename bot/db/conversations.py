@@ -190,7 +190,7 @@ _MARK_DELIVERED = (
         Message.conversation_id == bindparam("conversation"),
         Message.seq == bindparam("answered_seq"),
     )
-    .values(delivered_to_bot=True)
+    .values(delivered_to_bot=True, intent=bindparam("intent", type_=Message.intent.type))
     .execution_options(synchronize_session=False)
 )
 
@@ -474,15 +474,16 @@ async def undelivered_customer_messages(
 
 
 async def mark_delivered_to_bot(
-    session: AsyncSession, tenant: TenantRef, conversation_id: str, seq: int
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, seq: int, *, intent: str | None = None
 ) -> None:
-    """Rasa has answered message `seq` (or it was never Rasa's to answer).
+    """Rasa has answered message `seq` (or it was never Rasa's to answer), having understood
+    it as `intent` (for reports; None when not known), in the same statement.
 
     A Message object of it already loaded in this session keeps its old
     delivered_to_bot (no caller reads it again)."""
     await session.execute(
         _MARK_DELIVERED,
-        {"tenant": tenant.id, "conversation": conversation_id, "answered_seq": seq},
+        {"tenant": tenant.id, "conversation": conversation_id, "answered_seq": seq, "intent": intent},
     )
 
 

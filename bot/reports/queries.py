@@ -521,16 +521,21 @@ async def _csat_per_agent(session: AsyncSession, scope: ReportScope) -> list[Age
 # --- Understanding: intents, FAQ answers, fallbacks ------------------------------------------
 
 
-def _customer_messages_in_scope(scope: ReportScope) -> list[ColumnElement[bool]]:
-    return [
+def _customer_messages(scope: ReportScope, *conditions: ColumnElement[bool]) -> Select[Any]:
+    """FROM/WHERE of the customer messages sent in the range (of the language's conversations)."""
+    query = select().select_from(Message).where(
         Message.tenant_id == scope.tenant_id,
         Message.role == "customer",
-        # Never older than its conversation: lets the database skip older messages early.
         Message.created_at >= scope.starts,
-        Conversation.tenant_id == Message.tenant_id,
-        Conversation.id == Message.conversation_id,
-        _in_scope(scope),
-    ]
+        Message.created_at < scope.ends,
+        *conditions,
+    )
+    if scope.language is not None:
+        query = query.join(
+            Conversation,
+            and_(Conversation.tenant_id == Message.tenant_id, Conversation.id == Message.conversation_id),
+        ).where(Conversation.language == scope.language)
+    return query
 
 
 @dataclass(frozen=True)
@@ -543,10 +548,8 @@ async def top_intents(session: AsyncSession, scope: ReportScope, limit: int = TO
     """Customer messages by what they were understood as; every FAQ topic counts as "faq"."""
     name = case((Message.intent.like(f"{FAQ_PREFIX}%"), literal("faq")), else_=Message.intent).label("name")
     rows = await session.execute(
-        select(name, func.count().label("n"))
-        .select_from(Message)
-        .join(Conversation, and_(Conversation.tenant_id == Message.tenant_id, Conversation.id == Message.conversation_id))
-        .where(*_customer_messages_in_scope(scope), Message.intent.is_not(None))
+        _customer_messages(scope, Message.intent.is_not(None))
+        .add_columns(name, func.count().label("n"))
         .group_by(name)
         .order_by(func.count().desc(), name)
         .limit(limit)
@@ -557,10 +560,8 @@ async def top_intents(session: AsyncSession, scope: ReportScope, limit: int = TO
 async def faq_answers_used(session: AsyncSession, scope: ReportScope, limit: int = TOP_LIMIT) -> list[Counted]:
     """FAQ topics customers' messages were understood as (the answer the assistant gave)."""
     rows = await session.execute(
-        select(Message.intent, func.count())
-        .select_from(Message)
-        .join(Conversation, and_(Conversation.tenant_id == Message.tenant_id, Conversation.id == Message.conversation_id))
-        .where(*_customer_messages_in_scope(scope), Message.intent.like(f"{FAQ_PREFIX}%"))
+        _customer_messages(scope, Message.intent.like(f"{FAQ_PREFIX}%"))
+        .add_columns(Message.intent, func.count())
         .group_by(Message.intent)
         .order_by(func.count().desc(), Message.intent)
         .limit(limit)
@@ -580,21 +581,17 @@ class Fallbacks:
 
 
 async def fallbacks(session: AsyncSession, scope: ReportScope, limit: int = TOP_LIMIT) -> Fallbacks:
-    joined = and_(Conversation.tenant_id == Message.tenant_id, Conversation.id == Message.conversation_id)
     row = (
         await session.execute(
-            select(func.count(), _count_if(Message.intent == NOT_UNDERSTOOD_INTENT))
-            .select_from(Message)
-            .join(Conversation, joined)
-            .where(*_customer_messages_in_scope(scope), Message.intent.is_not(None))
+            _customer_messages(scope, Message.intent.is_not(None)).add_columns(
+                func.count(), _count_if(Message.intent == NOT_UNDERSTOOD_INTENT)
+            )
         )
     ).one()
     text = func.lower(func.trim(Message.text)).label("text")
     rows = await session.execute(
-        select(text, func.count())
-        .select_from(Message)
-        .join(Conversation, joined)
-        .where(*_customer_messages_in_scope(scope), Message.intent == NOT_UNDERSTOOD_INTENT)
+        _customer_messages(scope, Message.intent == NOT_UNDERSTOOD_INTENT)
+        .add_columns(text, func.count())
         .group_by(text)
         .order_by(func.count().desc(), text)
         .limit(limit)

@@ -115,7 +115,9 @@ class Transcript:
                 # All replies in one go: one UPDATE numbers them, one flush inserts them.
                 drafts = [self._draft(entry) for entry in turn.messages]
                 stored = await store.add_messages(session, tenant, conversation_id, drafts)
-                await store.mark_delivered_to_bot(session, tenant, conversation_id, answered_seq)
+                await store.mark_delivered_to_bot(
+                    session, tenant, conversation_id, answered_seq, intent=turn.understood
+                )
             await self._show(conversation_id, stored)
         await self._to_consoles(tenant, stored)
         return stored
