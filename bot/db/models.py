@@ -479,7 +479,10 @@ Index("ix_conversations_assigned_agent_id_state", Conversation.assigned_agent_id
 # Reports (migration 0008_reports): a tenant's conversations by start, its customers' messages
 # by intent, agents' first words per conversation, and the tickets left when nobody could come.
 Index("ix_conversations_tenant_id_created_at", Conversation.tenant_id, Conversation.created_at)
-Index("ix_messages_tenant_id_role_created_at_intent", Message.tenant_id, Message.role, Message.created_at, Message.intent)
+Index(
+    "ix_messages_tenant_id_role_created_at_intent",
+    Message.tenant_id, Message.role, Message.created_at, Message.intent, Message.conversation_id,
+)
 Index(
     "ix_messages_tenant_id_role_conversation_id_intent_created_at",
     Message.tenant_id, Message.role, Message.conversation_id, Message.intent, Message.created_at,

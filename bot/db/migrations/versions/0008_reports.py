@@ -32,7 +32,7 @@ def upgrade() -> None:
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("closed_reason", sa.String(32), nullable=True))
     op.create_index("ix_conversations_tenant_id_created_at", "conversations", ["tenant_id", "created_at"])
-    op.create_index("ix_messages_tenant_id_role_created_at_intent", "messages", ["tenant_id", "role", "created_at", "intent"])
+    op.create_index("ix_messages_tenant_id_role_created_at_intent", "messages", ["tenant_id", "role", "created_at", "intent", "conversation_id"])
     op.create_index(
         "ix_messages_tenant_id_role_conversation_id_intent_created_at",
         "messages",
