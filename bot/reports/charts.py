@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from html import escape
 from itertools import count
 
-WIDTH = 640
-FONT = 14
+# A narrow canvas with large text: on a phone (about 360 px) the text is still ~13 px high.
+WIDTH = 480
+FONT = 18
 PALETTE = ("#1f6feb", "#b35900", "#8250df", "#6e7781")  # served, person, abandoned, open
 _ids = count(1)
 
@@ -46,7 +47,9 @@ def stacked_columns(title: str, labels: Sequence[str], series: Sequence[Series],
     """One column per label (e.g. a day), stacked by series (e.g. outcomes), with a legend.
 
     `every` labels only each n-th column, so a month of days stays readable on a phone."""
-    height, top, bottom, left = 300, 20, 60, 44
+    legend, legend_h = _legend(series)
+    height, top, left = 250 + legend_h, 20, 44
+    bottom = 40 + legend_h
     plot_h = height - top - bottom
     totals = [sum(s.values[i] for s in series) for i in range(len(labels))]
     peak = max(totals, default=0) or 1
@@ -77,7 +80,7 @@ def stacked_columns(title: str, labels: Sequence[str], series: Sequence[Series],
                 f'<text x="{x + bar / 2:.1f}" y="{top + plot_h + FONT + 4}" text-anchor="middle" '
                 f'font-size="{FONT}" fill="#333">{escape(label)}</text>'
             )
-    body += _legend(series, height - 14)
+    body += legend_at(legend, top + plot_h + FONT + 14)
     description = "; ".join(
         f"{label}: " + ", ".join(f"{s.name} {_number(s.values[i])}" for s in series)
         for i, label in enumerate(labels)
@@ -85,18 +88,30 @@ def stacked_columns(title: str, labels: Sequence[str], series: Sequence[Series],
     return _svg(title, description or "no data", height, body)
 
 
-def _legend(series: Sequence[Series], y: float) -> list[str]:
-    body, x = [], 10.0
+def _legend(series: Sequence[Series]) -> tuple[list[tuple[float, int, Series]], int]:
+    """Where each legend entry goes: (x, row, series), wrapping into rows; and the height taken."""
+    placed, x, row = [], 10.0, 0
     for s in series:
+        width = FONT + 8 + len(s.name) * FONT * 0.55 + 16
+        if x + width > WIDTH and x > 10:
+            x, row = 10.0, row + 1
+        placed.append((x, row, s))
+        x += width
+    return placed, (row + 1) * (FONT + 8) if series else 0
+
+
+def legend_at(placed: list[tuple[float, int, Series]], top: float) -> list[str]:
+    body = []
+    for x, row, s in placed:
+        y = top + row * (FONT + 8) + FONT
         body.append(f'<rect x="{x:.0f}" y="{y - FONT + 2:.0f}" width="{FONT}" height="{FONT}" fill="{s.colour}"/>')
-        body.append(f'<text x="{x + FONT + 4:.0f}" y="{y:.0f}" font-size="{FONT}" fill="#333">{escape(s.name)}</text>')
-        x += FONT + 12 + len(s.name) * FONT * 0.6
+        body.append(f'<text x="{x + FONT + 6:.0f}" y="{y:.0f}" font-size="{FONT}" fill="#333">{escape(s.name)}</text>')
     return body
 
 
 def horizontal_bars(title: str, rows: Sequence[tuple[str, float]], *, unit: str = "", colour: str = PALETTE[0]) -> str:
     """One labelled bar per row (reasons, intents): long labels fit, which columns would not."""
-    row_h, label_w = 30, 230
+    row_h, label_w = 34, 190
     height = max(len(rows), 1) * row_h + 10
     peak = max((value for _, value in rows), default=0) or 1
     body: list[str] = []
@@ -119,13 +134,13 @@ def horizontal_bars(title: str, rows: Sequence[tuple[str, float]], *, unit: str 
     return _svg(title, description or "no data", height, body)
 
 
-def _short(label: str, limit: int = 28) -> str:
+def _short(label: str, limit: int = 18) -> str:
     return label if len(label) <= limit else label[: limit - 1] + "…"
 
 
 def line(title: str, labels: Sequence[str], values: Sequence[float | None], *, percent: bool = True, every: int = 1) -> str:
     """A line over the labels (e.g. the self-service rate per day); gaps where a value is None."""
-    height, top, bottom, left = 240, 20, 40, 50
+    height, top, bottom, left = 240, 20, 40, 60
     plot_h = height - top - bottom
     slot = (WIDTH - left - 20) / max(len(labels) - 1, 1)
     peak = 1.0 if percent else (max((v for v in values if v is not None), default=0) or 1)
