@@ -78,7 +78,7 @@ async def _seed_demo(args: argparse.Namespace) -> int:
         await database.dispose()
     print(f"demo data is in {_printable(url)} ({summary.tenants_created} new tenants)")
     if history:
-        print(f"four weeks of chat history for the reports: {', '.join(history)}")
+        print(f"three weeks of chat history for the reports: {', '.join(history)}")
     print("demo customers (verify with the postcode or the e-mail):")
     for customer in summary.demo_customers:
         print(

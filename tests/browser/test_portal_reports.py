@@ -50,7 +50,7 @@ async def test_dashboard_shows_last_weeks_numbers_on_desktop_and_phone(
         headline = page.get_by_label("Headline numbers")
         conversations = headline.locator(".figure").first.locator(".value")
         await expect(conversations).to_have_text(re.compile(r"^\d+$"))
-        assert int(await conversations.inner_text()) > 30  # four weeks of about 14 chats a day
+        assert int(await conversations.inner_text()) > 30  # about 12 chats a day
         await expect(headline).to_contain_text("%")
         chart = page.get_by_role("img", name="Conversations per day, by outcome")
         await expect(chart).to_be_visible()
