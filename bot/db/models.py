@@ -287,6 +287,9 @@ class Conversation(Base):
         Integer, CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range")
     )
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # Reports (migration 0008_reports): a customer message was understood as a request
+    # (bot/reports/requests.py); set in the same UPDATE that numbers the bot's answer.
+    made_request: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
 

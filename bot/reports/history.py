@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AgentTenant, Conversation, Message, Tenant, Ticket
 from bot.db.tickets import format_reference
+from bot.reports.requests import is_request
 
 BATCH = 20_000
 
@@ -256,6 +257,7 @@ def _plan_conversation(
                 if rng.random() < 0.62:
                     conversation["rating"] = _weighted(rng, RATINGS, RATING_WEIGHTS)
     last = messages[-1]["created_at"]
+    conversation["made_request"] = any(is_request(m["intent"]) for m in messages if m["role"] == "customer")
     conversation["last_seq"] = len(messages)
     conversation["last_activity_at"] = last
     if outcome != "open":

@@ -23,7 +23,6 @@ from sqlalchemy import (
     Select,
     and_,
     case,
-    exists,
     func,
     literal,
     not_,
@@ -39,19 +38,6 @@ from bot.reports.sql import QUARTER_SECONDS, quarter, seconds_between
 MAX_RANGE_DAYS = 366
 TOP_LIMIT = 10
 
-# What a customer message can be understood as without it asking for anything: a conversation
-# with only such messages (and no handoff) is "abandoned", not served. None (not known) too.
-NO_REQUEST_INTENTS = (
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "bot_challenge",
-    "inform",
-    "nlu_fallback",
-    "out_of_scope",
-)
 NOT_UNDERSTOOD_INTENT = "nlu_fallback"
 FAQ_PREFIX = "faq/"
 
@@ -172,27 +158,10 @@ _HANDED_OFF = Conversation.handoff_reason.is_not(None)
 _ENDED = Conversation.ended_at.is_not(None)
 
 
-def _made_a_request(scope: ReportScope) -> ColumnElement[bool]:
-    """The customer asked for something: a message understood as an intent outside
-    NO_REQUEST_INTENTS. The conversations with one come from one grouped pass over the range's
-    customer messages (never older than their conversation: the range's start bounds them),
-    which the database hashes, rather than one lookup per conversation."""
-    is_request = case((Message.intent.not_in(NO_REQUEST_INTENTS), 1), else_=0)
-    with_request = (
-        select(Message.conversation_id)
-        .where(
-            Message.tenant_id == scope.tenant_id,
-            Message.role == "customer",
-            Message.created_at >= scope.starts,
-            Message.intent.is_not(None),
-        )
-        .group_by(Message.conversation_id)
-        .having(func.max(is_request) == 1)
-    )
-    return Conversation.id.in_(with_request)
-
-
-_ENDED_ALONE = and_(_ENDED, not_(_HANDED_OFF))  # served or abandoned
+# conversations.made_request: a customer message was understood as a request (written as the
+# bot answered it, bot/reports/requests.py), so no report needs to read the messages for it.
+_SERVED = and_(_ENDED, not_(_HANDED_OFF), Conversation.made_request.is_(True))
+_ABANDONED = and_(_ENDED, not_(_HANDED_OFF), Conversation.made_request.is_(False))
 _STILL_OPEN = and_(not_(_ENDED), not_(_HANDED_OFF))
 
 
@@ -238,36 +207,24 @@ async def conversations_per_day(session: AsyncSession, scope: ReportScope) -> li
     """Every day of the range (zeros included), oldest first."""
     await _analytical(session)
     bucket = quarter(Conversation.created_at).label("quarter")
-    # Two simple queries: every conversation by outcome but "served" (which needs its
-    # messages), then the served ones alone; abandoned = ended without a handoff - served.
     rows = await session.execute(
         select(
             bucket,
             func.count(),
+            _count_if(_SERVED),
             _count_if(_HANDED_OFF),
-            _count_if(_ENDED_ALONE),
+            _count_if(_ABANDONED),
             _count_if(_STILL_OPEN),
         )
         .where(_in_scope(scope))
         .group_by(bucket)
     )
-    served_rows = await session.execute(
-        select(bucket, func.count())
-        .where(_in_scope(scope), _ENDED_ALONE, _made_a_request(scope))
-        .group_by(bucket)
-    )
     zone = scope.zone
     totals: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-    for quarter_number, conversations, handed_off, ended_alone, still_open in rows:
-        counts = totals[_local(quarter_number, zone).date()]
-        counts[0] += int(conversations)
-        counts[2] += int(handed_off)
-        counts[3] += int(ended_alone)  # abandoned until the served ones are taken out
-        counts[4] += int(still_open)
-    for quarter_number, served in served_rows:
-        counts = totals[_local(quarter_number, zone).date()]
-        counts[1] += int(served)
-        counts[3] -= int(served)
+    for row in rows:
+        counts = totals[_local(row[0], zone).date()]
+        for index, value in enumerate(row[1:]):
+            counts[index] += int(value)
     return [DayCounts(day, *totals.get(day, [0, 0, 0, 0, 0])) for day in scope.day_list()]
 
 
@@ -288,16 +245,12 @@ async def totals(session: AsyncSession, scope: ReportScope) -> Totals:
     await _analytical(session)
     row = (
         await session.execute(
-            select(func.count(), _count_if(_HANDED_OFF), _count_if(_ENDED_ALONE), _count_if(_STILL_OPEN)).where(
-                _in_scope(scope)
-            )
+            select(
+                func.count(), _count_if(_SERVED), _count_if(_HANDED_OFF), _count_if(_ABANDONED), _count_if(_STILL_OPEN)
+            ).where(_in_scope(scope))
         )
     ).one()
-    served = await session.scalar(
-        select(func.count()).select_from(Conversation).where(_in_scope(scope), _ENDED_ALONE, _made_a_request(scope))
-    )
-    conversations, handed_off, ended_alone, still_open = (int(value) for value in row)
-    return Totals(conversations, int(served or 0), handed_off, ended_alone - int(served or 0), still_open)
+    return Totals(*(int(value) for value in row))
 
 
 @dataclass(frozen=True)
@@ -432,16 +385,14 @@ def _milliseconds(seconds: Any) -> float | None:
     return None if seconds is None else round(float(seconds), 3)
 
 
-def _first_agent_message() -> ColumnElement[Any]:
+def _first_agent_messages(scope: ReportScope) -> Any:
+    """When an agent first wrote in each conversation: one grouped pass over the agents' messages
+    since the range began (hashed and joined, not looked up conversation by conversation)."""
     return (
-        select(func.min(Message.created_at))
-        .where(
-            Message.tenant_id == Conversation.tenant_id,
-            Message.role == "agent",
-            Message.conversation_id == Conversation.id,
-            Message.created_at >= Conversation.queued_at,
-        )
-        .scalar_subquery()
+        select(Message.conversation_id, func.min(Message.created_at).label("at"))
+        .where(Message.tenant_id == scope.tenant_id, Message.role == "agent", Message.created_at >= scope.starts)
+        .group_by(Message.conversation_id)
+        .subquery("first_agent_messages")
     )
 
 
@@ -451,10 +402,12 @@ async def times(session: AsyncSession, scope: ReportScope) -> Times:
     queue = select(seconds_between(Conversation.queued_at, Conversation.assigned_at).label("seconds")).where(
         queued, Conversation.assigned_at >= Conversation.queued_at
     )
-    first = _first_agent_message()
+    first = _first_agent_messages(scope)
     first_response = (
-        select(seconds_between(Conversation.queued_at, first).label("seconds"))
-        .where(queued, first.is_not(None))
+        select(seconds_between(Conversation.queued_at, first.c.at).label("seconds"))
+        .select_from(Conversation)
+        .join(first, first.c.conversation_id == Conversation.id)
+        .where(queued, first.c.at >= Conversation.queued_at)
     )
     resolve = select(seconds_between(Conversation.queued_at, Conversation.resolved_at).label("seconds")).where(
         queued, Conversation.resolved_at >= Conversation.queued_at

@@ -15,7 +15,16 @@ def _faq_answer(body: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-async def test_the_turn_note_is_stored_on_the_customer_message_and_not_shown(connect, fake_rasa: FakeRasa, stored) -> None:
+async def _made_request(database, conversation_id: str) -> bool:
+    from sqlalchemy import select
+
+    from bot.db.models import Conversation
+
+    async with database.sessionmaker() as session:
+        return bool(await session.scalar(select(Conversation.made_request).where(Conversation.id == conversation_id)))
+
+
+async def test_the_turn_note_is_stored_on_the_customer_message_and_not_shown(connect, fake_rasa: FakeRasa, stored, database) -> None:
     fake_rasa.replies = _faq_answer
     widget = await connect("nordlys")
     welcome = await widget.hello(language="en-GB")
@@ -29,15 +38,17 @@ async def test_the_turn_note_is_stored_on_the_customer_message_and_not_shown(con
         (2, "customer", "faq/opening_hours"),
         (3, "bot", None),  # the note itself is no message
     ]
+    assert await _made_request(database, welcome["conversation_id"]) is True  # an FAQ is a request: "served" if it ends so
 
 
-async def test_without_a_turn_note_the_intent_stays_unknown(connect, stored) -> None:
+async def test_without_a_turn_note_the_intent_stays_unknown(connect, stored, database) -> None:
     widget = await connect("nordlys")
     welcome = await widget.hello(language="en-GB")
     await widget.say("hello there", new_client_id())
     await widget.next_of("message", role="bot")
     rows = await stored(welcome["conversation_id"])
     assert rows[1].role == "customer" and rows[1].intent is None
+    assert await _made_request(database, welcome["conversation_id"]) is False
 
 
 def test_a_turn_answered_from_rasas_tracker_after_a_crash_keeps_its_intent() -> None:

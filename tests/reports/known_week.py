@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Agent, AgentTenant, Conversation, Message, Ticket
 from bot.db.tenants import TenantRef
+from bot.reports.requests import is_request
 
 OSLO = ZoneInfo("Europe/Oslo")
 FIRST_DAY = date(2026, 11, 2)
@@ -124,6 +125,7 @@ async def add_chat(session: AsyncSession, tenant: TenantRef, key: str, chat: Cha
             id=conversation_id, tenant_id=tenant.id, language=chat.language,
             state="resolved" if resolved else "assigned" if assigned else "bot",
             handoff_reason=chat.reason, last_seq=len(messages), created_at=chat.started,
+            made_request=any(is_request(intent) for intent, _text in chat.customer),
             last_activity_at=clock, ended_at=clock + timedelta(minutes=30) if chat.ended else None,
             queued_at=queued, assigned_at=assigned, resolved_at=resolved, rating=chat.rating,
             assigned_agent_id=agents[chat.agent] if chat.agent else None,

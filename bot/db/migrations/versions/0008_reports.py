@@ -2,6 +2,9 @@
 
 - messages.intent: on a customer message, what the assistant understood it as (an intent name,
   or "faq/<key>" for an FAQ answer, "nlu_fallback" when not understood); NULL when not known.
+- conversations.made_request: whether a customer message of it was understood as a request
+  (bot/reports/requests.py), set as the bot answers it: "served" vs "abandoned" without
+  reading the messages.
 - tickets.closed_reason: on a ticket left because nobody could take the chat, why
   ("outside_hours" or "no_agent_available"); NULL for every other ticket.
 - Indexes: a tenant's conversations by start, its customers' messages by time and intent, and agents'
@@ -31,6 +34,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("intent", sa.String(100), nullable=True))
     with op.batch_alter_table("tickets") as batch:
         batch.add_column(sa.Column("closed_reason", sa.String(32), nullable=True))
+    with op.batch_alter_table("conversations") as batch:
+        batch.add_column(sa.Column("made_request", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.create_index("ix_conversations_tenant_id_created_at", "conversations", ["tenant_id", "created_at"])
     op.create_index("ix_messages_tenant_id_role_created_at_intent", "messages", ["tenant_id", "role", "created_at", "intent", "conversation_id"])
     op.create_index(
@@ -46,6 +51,8 @@ def downgrade() -> None:
     op.drop_index("ix_messages_tenant_id_role_conversation_id_intent_created_at", "messages")
     op.drop_index("ix_messages_tenant_id_role_created_at_intent", "messages")
     op.drop_index("ix_conversations_tenant_id_created_at", "conversations")
+    with op.batch_alter_table("conversations") as batch:
+        batch.drop_column("made_request")
     with op.batch_alter_table("tickets") as batch:
         batch.drop_column("closed_reason")
     with op.batch_alter_table("messages") as batch:
