@@ -142,7 +142,7 @@ def line(title: str, labels: Sequence[str], values: Sequence[float | None], *, p
     """A line over the labels (e.g. the self-service rate per day); gaps where a value is None."""
     height, top, bottom, left = 240, 20, 40, 60
     plot_h = height - top - bottom
-    slot = (WIDTH - left - 20) / max(len(labels) - 1, 1)
+    slot = (WIDTH - left - 40) / max(len(labels) - 1, 1)  # room for the last label
     peak = 1.0 if percent else (max((v for v in values if v is not None), default=0) or 1)
 
     def fmt(value: float) -> str:
