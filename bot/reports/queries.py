@@ -2,8 +2,9 @@
 
 One scope for all of them: a tenant, a range of its local days (in its time zone), and
 optionally a language. A conversation belongs to the range by when it started, and every
-number about it (its outcome, its waits, its rating, its messages) counts there, so the
-numbers of one report add up with each other.
+number about it (its outcome, its waits, its rating) counts there, so those numbers add up
+with each other; message numbers (intents, FAQ answers, fallbacks) count the customer
+messages sent in the range.
 
 Queries aggregate in SQL (grouped counts, window-function percentiles); what comes back is
 at most a few hundred rows per report. Instants are grouped into UTC quarter hours in the
@@ -13,7 +14,6 @@ database and mapped to the tenant's local day or hour here (bot/reports/sql.py s
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -627,19 +627,7 @@ async def full_report(session: AsyncSession, scope: ReportScope, *, per_agent: b
     )
 
 
-REPORTS: Sequence[str] = (
-    "conversations",
-    "handoffs",
-    "times",
-    "agent_hours",
-    "csat",
-    "intents",
-    "faq",
-    "fallbacks",
-)
-
 __all__ = [
-    "REPORTS",
     "Counted",
     "Csat",
     "DayCounts",
