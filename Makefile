@@ -93,6 +93,13 @@ clean:
 bench-soak: envs $(MODEL)
 	nice -n 10 $(APP_PY) -m benchmarks.soak $(BENCH_SOAK_ARGS)
 
+.PHONY: bench-reports
+## make bench-reports: every report on PostgreSQL with 100,000 conversations and 1,000,000
+## messages for one tenant (benchmarks/reports; results in benchmarks/results/reports.json;
+## target: each report within 1 s). Options through BENCH_REPORTS_ARGS, e.g. "--conversations 10000 --messages 100000".
+bench-reports: envs
+	nice -n 5 $(APP_PY) -m benchmarks.reports $(BENCH_REPORTS_ARGS)
+
 .PHONY: bench-serve
 bench-serve: envs $(MODEL)
 	$(APP_PY) -m benchmarks.serve $(BENCH_SERVE_ARGS)

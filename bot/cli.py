@@ -59,8 +59,10 @@ async def _seed_demo(args: argparse.Namespace) -> int:
     from bot.db.engine import Database
     from bot.db.migrate import upgrade
     from bot.demo import seed_demo
+    from bot.demo.firms import FIRMS
     from bot.handoff.demo_agents import seed_demo_agents
     from bot.portal.demo_users import DEMO_PORTAL_PASSWORD, seed_demo_portal_users
+    from bot.reports.history import seed_demo_history
 
     url = _resolve_url(args)
     await upgrade(url)  # seeding needs the schema; upgrading an up-to-date database is a no-op
@@ -70,9 +72,13 @@ async def _seed_demo(args: argparse.Namespace) -> int:
             summary = await seed_demo(session)
             agents = await seed_demo_agents(session)
             firm_users = await seed_demo_portal_users(session)
+            # Reports need a few weeks of chats to show; only firms without history get it.
+            history = await seed_demo_history(session, [firm.slug for firm in FIRMS])
     finally:
         await database.dispose()
     print(f"demo data is in {_printable(url)} ({summary.tenants_created} new tenants)")
+    if history:
+        print(f"three weeks of chat history for the reports: {', '.join(history)}")
     print("demo customers (verify with the postcode or the e-mail):")
     for customer in summary.demo_customers:
         print(
@@ -133,6 +139,8 @@ COMMANDS: dict[str, Command] = {
     "import-accounts": Command("load a tenant's customer accounts from a CSV file", delegate="bot.account_import.cli:main"),
     # Conversation review (bot/review/cli.py).
     "export-annotations": Command("write conversation-review marks as Rasa NLU YAML (--out FILE.yml)", delegate="bot.review.cli:main"),
+    # Reports (issue #13).
+    "generate-history": Command("write plausible chat history for a tenant (reports, benchmarks)", delegate="bot.reports.cli:main"),
 }
 
 

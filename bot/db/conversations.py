@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, exists, select, update
+from sqlalchemy import Row, and_, bindparam, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -168,7 +168,8 @@ _BOT_BACKLOG = (
     .order_by(Message.seq)
 )
 
-# Also the conversation's activity clock: every new message counts.
+# Also the conversation's activity clock: every new message counts; and, for the reports,
+# whether the customer made a request (a bot turn answering one sets it, nothing clears it).
 _RESERVE_SEQS = (
     update(Conversation)
     .where(
@@ -178,6 +179,7 @@ _RESERVE_SEQS = (
     .values(
         last_seq=Conversation.last_seq + bindparam("count", type_=Conversation.last_seq.type),
         last_activity_at=bindparam("now", type_=Conversation.last_activity_at.type),
+        made_request=or_(Conversation.made_request, bindparam("request", type_=Conversation.made_request.type)),
     )
     .returning(Conversation.last_seq)
     .execution_options(synchronize_session=False)
@@ -190,7 +192,7 @@ _MARK_DELIVERED = (
         Message.conversation_id == bindparam("conversation"),
         Message.seq == bindparam("answered_seq"),
     )
-    .values(delivered_to_bot=True)
+    .values(delivered_to_bot=True, intent=bindparam("intent", type_=Message.intent.type))
     .execution_options(synchronize_session=False)
 )
 
@@ -290,18 +292,24 @@ async def add_message(
 
 
 async def add_messages(
-    session: AsyncSession, tenant: TenantRef, conversation_id: str, drafts: Sequence[MessageDraft]
+    session: AsyncSession,
+    tenant: TenantRef,
+    conversation_id: str,
+    drafts: Sequence[MessageDraft],
+    *,
+    answers_request: bool = False,
 ) -> list[Message]:
     """Append bot, agent or system messages (already redacted) as the next seqs, in order.
 
     One UPDATE reserves the seqs of all of them and one flush inserts them, however
-    many there are (a bot turn often has several replies).
+    many there are (a bot turn often has several replies). `answers_request`: the bot's
+    turn answers a message understood as a request (conversations.made_request, reports).
     """
     if any(draft.role not in MESSAGE_ROLES or draft.role == "customer" for draft in drafts):
         raise ValueError("add_message is for bot, agent and system messages")
     if not drafts:
         return []
-    seqs = await _reserve_seqs(session, tenant, conversation_id, len(drafts))
+    seqs = await _reserve_seqs(session, tenant, conversation_id, len(drafts), request=answers_request)
     messages = [
         Message(
             tenant_id=tenant.id,
@@ -474,15 +482,16 @@ async def undelivered_customer_messages(
 
 
 async def mark_delivered_to_bot(
-    session: AsyncSession, tenant: TenantRef, conversation_id: str, seq: int
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, seq: int, *, intent: str | None = None
 ) -> None:
-    """Rasa has answered message `seq` (or it was never Rasa's to answer).
+    """Rasa has answered message `seq` (or it was never Rasa's to answer), having understood
+    it as `intent` (for reports; None when not known), in the same statement.
 
     A Message object of it already loaded in this session keeps its old
     delivered_to_bot (no caller reads it again)."""
     await session.execute(
         _MARK_DELIVERED,
-        {"tenant": tenant.id, "conversation": conversation_id, "answered_seq": seq},
+        {"tenant": tenant.id, "conversation": conversation_id, "answered_seq": seq, "intent": intent},
     )
 
 
@@ -617,13 +626,13 @@ async def conversations_awaiting_bot(
 
 
 async def _reserve_seqs(
-    session: AsyncSession, tenant: TenantRef, conversation_id: str, count: int
+    session: AsyncSession, tenant: TenantRef, conversation_id: str, count: int, *, request: bool = False
 ) -> range:
     """The next `count` seqs of the conversation, taken with one UPDATE ... RETURNING."""
     now = utcnow()
     last = await session.scalar(
         _RESERVE_SEQS,
-        {"tenant": tenant.id, "conversation": conversation_id, "count": count, "now": now},
+        {"tenant": tenant.id, "conversation": conversation_id, "count": count, "now": now, "request": request},
     )
     if last is None:
         raise ConversationNotFound()

@@ -175,6 +175,9 @@ class Ticket(Base):
     # assistant says on the customer's next status question. Stored redacted.
     public_reply: Mapped[str | None] = mapped_column(Text)
     public_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A ticket left because nobody could take the chat (migration 0011_reports): why,
+    # "outside_hours" or "no_agent_available"; None for every other ticket.
+    closed_reason: Mapped[str | None] = mapped_column(String(32))
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
     # viewonly: tenant_id is shared with the tenant relationship, so only the
@@ -290,6 +293,9 @@ class Conversation(Base):
         Integer, CheckConstraint("rating BETWEEN 1 AND 5", name="rating_range")
     )
     rating_comment: Mapped[str | None] = mapped_column(Text)
+    # Reports (migration 0011_reports): a customer message was understood as a request
+    # (bot/reports/requests.py); set in the same UPDATE that numbers the bot's answer.
+    made_request: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     tenant: Mapped[Tenant] = relationship(lazy="raise")
 
@@ -339,6 +345,9 @@ class Message(Base):
     fallback: Mapped[str | None] = mapped_column(
         String(16), CheckConstraint(_one_of("fallback", FALLBACK_KINDS), name="fallback")
     )
+    # A customer message's understanding (migration 0011_reports): the intent Rasa predicted,
+    # "faq/<key>" for an FAQ topic; None when not known (not yet answered, or an older turn).
+    intent: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
@@ -481,6 +490,21 @@ Index(
     Conversation.queued_at,
 )
 Index("ix_conversations_assigned_agent_id_state", Conversation.assigned_agent_id, Conversation.state)
+# Reports (migration 0011_reports; the first index since 0010_annotations): a tenant's conversations by start, its customers' messages
+# by intent, agents' first words per conversation, and the tickets left when nobody could come.
+Index("ix_conversations_tenant_id_created_at", Conversation.tenant_id, Conversation.created_at)
+Index(
+    "ix_messages_tenant_id_role_created_at_intent",
+    Message.tenant_id, Message.role, Message.created_at, Message.intent, Message.conversation_id,
+)
+Index(
+    "ix_messages_tenant_id_role_conversation_id_intent_created_at",
+    Message.tenant_id, Message.role, Message.conversation_id, Message.intent, Message.created_at,
+)
+Index(
+    "ix_tickets_tenant_id_closed_reason_created_at",
+    Ticket.tenant_id, Ticket.closed_reason, Ticket.created_at,
+)
 
 __all__ += [
     "AGENT_PRESENCES",
@@ -688,8 +712,7 @@ class Annotation(Base):
         return f"Annotation(id={self.id!r}, tenant_id={self.tenant_id!r}, kind={self.kind!r})"
 
 
-# Review lists a tenant's conversations newest first.
-Index("ix_conversations_tenant_id_created_at", Conversation.tenant_id, Conversation.created_at)
+# Review lists a tenant's conversations newest first: ix_conversations_tenant_id_created_at (above).
 
 __all__ += ["ANNOTATION_KINDS", "ANNOTATOR_KINDS", "Annotation"]
 

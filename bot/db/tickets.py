@@ -64,8 +64,12 @@ async def open_ticket(
     description: str,
     category: str,
     priority: str = "normal",
+    closed_reason: str | None = None,
 ) -> Ticket:
     """Create an open ticket with the tenant's next reference (e.g. 'NRD-1043').
+
+    closed_reason: a ticket left because nobody could take the chat says why
+    ("outside_hours" or "no_agent_available"; reports count the after-hours ones).
 
     Raises InvalidTicketData for bad fields and AccountNotFound when account_id
     is not one of this tenant's accounts.
@@ -92,6 +96,7 @@ async def open_ticket(
         category=category,
         priority=priority,
         status="open",
+        closed_reason=closed_reason,
     )
     session.add(ticket)
     await session.flush()

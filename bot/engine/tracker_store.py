@@ -20,6 +20,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.engine.rest_channel import SAVED_PARSE_DATA
 from bot.redaction import Redactor
 from bot.redaction.events import redact_events, verify_form_running
 
@@ -38,6 +39,8 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         """Rasa's SQLTrackerStore.save, with the new events redacted as one batch (a secret
         answer in a slot is also taken out of the message that gave it)."""
         await self.stream_events(tracker)  # no event broker is configured
+        # What the turn was understood as, for the REST channel's answer (bot/engine/rest_channel.py).
+        SAVED_PARSE_DATA.set(tracker.latest_message.parse_data if tracker.latest_message else None)
 
         with self.session_scope() as session:
             stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()

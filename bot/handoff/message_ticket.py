@@ -26,7 +26,9 @@ async def open_message_ticket(
     *,
     reason: str | None,
     summary: dict[str, Any] | None,
+    closed_reason: str | None = None,
 ) -> Ticket:
+    """closed_reason: why nobody could come ("outside_hours", "no_agent_available"), for reports."""
     messages = await messages_after(session, tenant, conversation.id)
     return await open_ticket(
         session,
@@ -36,6 +38,7 @@ async def open_message_ticket(
         subject=message_subject(reason),
         description=message_description(summary, messages),
         category="other",
+        closed_reason=closed_reason,
     )
 
 

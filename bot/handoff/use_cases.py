@@ -170,8 +170,9 @@ class HandoffService:
             closed = not hours.is_open(now)
             if closed or not available:
                 # Nobody can come: the bot carries on and the back office gets the chat as a ticket.
+                closed_reason = "outside_hours" if closed else "no_agent_available"
                 ticket = await open_message_ticket(
-                    session, tenant, conversation, reason=reason, summary=summary
+                    session, tenant, conversation, reason=reason, summary=summary, closed_reason=closed_reason
                 )
                 await record_handoff(session, tenant.id, conversation.id, reason=reason, summary=summary)
                 return HandoffOutcome(
@@ -183,7 +184,7 @@ class HandoffService:
                         (OwnershipEvent("message_left"), OwnershipEvent("bot_resumed")),
                     ),
                     ticket_reference=ticket.reference,
-                    closed_reason="outside_hours" if closed else "no_agent_available",
+                    closed_reason=closed_reason,
                     next_opening=hours.next_opening(now) if closed else None,
                 )
 

@@ -25,6 +25,7 @@ from bot.portal.pages import STATIC_DIR, template_environment
 from bot.portal.settings import PortalSettings
 from bot.portal.review_routes import add_review_routes
 from bot.portal.settings_routes import add_settings_routes
+from bot.portal.reports_routes import add_reports_routes
 from bot.portal.users_routes import add_users_routes
 from bot.redaction.events import TextRedactor
 
@@ -58,6 +59,7 @@ def create_portal_app(settings: PortalSettings, deps: Callable[[], PortalDeps]) 
     add_dashboard_routes(app)
     add_users_routes(app)
     add_settings_routes(app)
+    add_reports_routes(app)
     # Each area of the portal adds its pages with one line here:
     # add_settings_routes(app); add_reports_routes(app); add_review_routes(app)
     add_review_routes(app)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.portal.access import require_portal_access
 from bot.portal.pages import render_page
+from bot.portal.reports_routes import dashboard_numbers
 
 TENANT = "/t/{tenant_slug}"
 
@@ -22,4 +23,8 @@ async def to_dashboard(request: web.Request) -> web.Response:
 
 async def dashboard(request: web.Request) -> web.Response:
     access = await require_portal_access(request)
-    return render_page(request, "dashboard.html", access=access, title="Dashboard", nav_key="dashboard")
+    # Last week's headline numbers (bot/portal/reports_routes.py).
+    last_week = await dashboard_numbers(request, access)
+    return render_page(
+        request, "reports_dashboard.html", access=access, title="Dashboard", nav_key="dashboard", **last_week
+    )

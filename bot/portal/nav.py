@@ -21,6 +21,7 @@ class NavEntry:
 
 NAV: list[NavEntry] = [
     NavEntry("dashboard", "Dashboard", ""),
+    NavEntry("reports", "Reports", "reports"),
     NavEntry("review", "Conversations", "review"),
     NavEntry("users", "Users", "users", writers_only=True),
     NavEntry("faq", "FAQ answers", "settings/faq"),

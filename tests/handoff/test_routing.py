@@ -177,6 +177,9 @@ async def test_a_chat_in_a_language_nobody_online_speaks_becomes_a_message(
 
     assert outcome.kind == "left_message"
     assert outcome.closed_reason == "no_agent_available"
+    async with desk.database.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket).where(Ticket.reference == outcome.ticket_reference))
+    assert ticket is not None and ticket.closed_reason == "no_agent_available"
 
 
 async def test_a_chat_goes_to_the_agent_who_speaks_its_language(
@@ -266,6 +269,7 @@ async def test_outside_business_hours_the_customer_leaves_a_message_with_the_tra
         )
     assert ticket is not None
     assert ticket.conversation_id == conversation_id
+    assert ticket.closed_reason == "outside_hours"  # the reports' after-hours tickets
     assert "meter reading dispute" in ticket.description
     assert "customer: My meter reading is wrong" in ticket.description
     assert "bot: Let me get a person." in ticket.description

@@ -61,6 +61,11 @@ PORTAL_ENDPOINTS = [
     Endpoint("POST", "settings/origins", write=True, form={"allowed_origins": "https://www.example.no"}),
     Endpoint("GET", "settings/hours"),
     Endpoint("POST", "settings/hours", write=True, form={"time_zone": "Europe/Oslo", "mon": "08:00-16:00"}),
+    Endpoint("GET", "reports"),
+    *(
+        Endpoint("GET", f"reports/{name}.csv")
+        for name in ("conversations", "handoffs", "times", "agent_hours", "csat", "intents", "faq", "fallbacks")
+    ),
 ]
 
 # Ids of rows each tenant owns, for the paths that name one: filled per test by tenant_rows.

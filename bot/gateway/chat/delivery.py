@@ -38,7 +38,7 @@ from bot.gateway.chat import texts
 from bot.gateway.chat.language import follow_customer_language
 from bot.gateway.chat.locks import TurnLocks
 from bot.gateway.chat.live_handoff import LiveHandoff
-from bot.gateway.chat.replies import interpret_replies
+from bot.gateway.chat.replies import interpret_replies, understood_intent
 from bot.gateway.chat.transcript import Transcript
 from bot.gateway.settings import Settings
 from bot.gateway.sockets import SocketRegistry
@@ -348,6 +348,9 @@ def answer_in_tracker(events: list[dict[str, Any]], seq: int) -> list[BotReply] 
     if start is None:
         return None
     replies: list[BotReply] = []
+    intent = understood_intent(events[start].get("parse_data"))
+    if intent is not None:  # what the live channel would have added (bot/engine/rest_channel.py)
+        replies.append(BotReply(custom={"turn": {"intent": intent}}))
     for event in events[start + 1 :]:
         kind = event.get("event")
         if kind == "user" or (kind == "action" and event.get("name") == "action_listen"):

@@ -31,13 +31,38 @@ class BotTurn:
     handoff: HandoffRequest | None
     # The customer's message was not understood (custom message {"fallback": "nlu" | "dialogue"}).
     fallback: str | None = None
+    # What the customer's message was understood as (reports): an intent, "faq/<key>" for an
+    # FAQ topic; from the custom element {"turn": {"intent": ...}} Rasa's channel adds.
+    understood: str | None = None
+
+
+INTENT_MAX_CHARS = 100
+
+
+def understood_intent(parse_data: Any) -> str | None:
+    """The intent of Rasa's parse data, with the FAQ topic for the retrieval intent ("faq/opening_hours")."""
+    if not isinstance(parse_data, dict):
+        return None
+    name = (parse_data.get("intent") or {}).get("name")
+    if not isinstance(name, str) or not name:
+        return None
+    selector = (parse_data.get("response_selector") or {}).get(name) or {}
+    full_key = (selector.get("response") or {}).get("intent_response_key")
+    if isinstance(full_key, str) and full_key.startswith(f"{name}/"):
+        name = full_key
+    return name[:INTENT_MAX_CHARS]
 
 
 def interpret_replies(replies: list[BotReply], language: str) -> BotTurn:
     messages: list[NewMessage] = []
     handoff: HandoffRequest | None = None
     fallback: str | None = None
+    understood: str | None = None
     for reply in replies:
+        turn = (reply.custom or {}).get("turn")
+        if isinstance(turn, dict) and isinstance(turn.get("intent"), str) and turn["intent"]:
+            understood = turn["intent"][:INTENT_MAX_CHARS]
+            continue  # a note for us, not a message
         text = reply.text or reply.image  # an image becomes a link; the widget renders text only
         if text or reply.buttons:
             messages.append(
@@ -54,7 +79,7 @@ def interpret_replies(replies: list[BotReply], language: str) -> BotTurn:
         raw_fallback = (reply.custom or {}).get("fallback")
         if raw_fallback in FALLBACK_KINDS and fallback is None:
             fallback = raw_fallback
-    return BotTurn(tuple(messages), handoff, fallback)
+    return BotTurn(tuple(messages), handoff, fallback=fallback, understood=understood)
 
 
 def _handoff(raw: dict[str, Any]) -> HandoffRequest:

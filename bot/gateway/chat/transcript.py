@@ -23,6 +23,7 @@ from bot.gateway.chat.locks import TurnLocks
 from bot.gateway.chat.replies import BotTurn, NewMessage
 from bot.gateway.chat.texts import REQUEST_HUMAN_PAYLOAD
 from bot.gateway.sockets import ChatSocket, SocketRegistry
+from bot.reports.requests import is_request
 
 # Payloads a customer may always send: the widget's own "talk to a person" button.
 ALWAYS_OFFERED_PAYLOADS = frozenset({REQUEST_HUMAN_PAYLOAD})
@@ -114,8 +115,12 @@ class Transcript:
             async with self._db.sessionmaker.begin() as session:
                 # All replies in one go: one UPDATE numbers them, one flush inserts them.
                 drafts = [self._draft(entry) for entry in turn.messages]
-                stored = await store.add_messages(session, tenant, conversation_id, drafts)
-                await store.mark_delivered_to_bot(session, tenant, conversation_id, answered_seq)
+                stored = await store.add_messages(
+                    session, tenant, conversation_id, drafts, answers_request=is_request(turn.understood)
+                )
+                await store.mark_delivered_to_bot(
+                    session, tenant, conversation_id, answered_seq, intent=turn.understood
+                )
                 if turn.fallback is not None:
                     # For conversation review: which customer messages were not understood.
                     await store.mark_fallback(session, tenant, conversation_id, answered_seq, turn.fallback)
