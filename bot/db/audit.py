@@ -30,6 +30,7 @@ SUBJECT_ERASED = "subject.erased"
 AUDIT_READ = "audit.read"
 TICKET_OPENED = "ticket.opened"  # an agent opened a ticket from a conversation
 TICKET_STATUS_CHANGED = "ticket.status_changed"  # an agent moved a ticket; details: {"to": status}
+WEBHOOK_DISABLED = "webhook.disabled"  # the delivery worker disabled a failing endpoint; target: it
 TICKET_LOOKUP = "ticket.lookup"  # a customer asked for a ticket's status; target: the conversation
 
 DEFAULT_PAGE = 100

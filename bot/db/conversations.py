@@ -4,7 +4,9 @@ Messages are numbered per conversation (seq 1, 2, 3 ... without gaps) from the
 conversation's last_seq counter, taken with one UPDATE ... RETURNING (for all of
 a turn's messages at once): the row lock (PostgreSQL) or the write lock (SQLite)
 serialises concurrent writers. Callers store text that is already redacted;
-nothing here sees the original.
+nothing here sees the original. Every stored message is also a message.created
+webhook event for the endpoints that asked for it (bot.db.webhook_feed), in the
+same transaction.
 
 The functions on a customer turn's path (customer_message_check,
 insert_customer_message, add_messages, bot_backlog) read only the columns they
@@ -36,6 +38,7 @@ from bot.db.models import (
 )
 from bot.db.tenants import TenantRef
 from bot.db.types import utcnow
+from bot.db.webhook_feed import messages_created
 
 CLIENT_ID_MAX_CHARS = 64
 HANDOFF_REASON_MAX_CHARS = 200
@@ -317,6 +320,7 @@ async def add_messages(
     ]
     session.add_all(messages)
     await session.flush()
+    await messages_created(session, tenant.id, conversation_id, messages)
     return messages
 
 
@@ -411,6 +415,7 @@ async def insert_customer_message(
         await session.flush()
     except IntegrityError as error:
         raise DuplicateClientId() from error
+    await messages_created(session, tenant.id, conversation_id, [message])
     return message
 
 
