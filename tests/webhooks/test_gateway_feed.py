@@ -14,25 +14,25 @@ from sqlalchemy import select
 from bot.db import Database
 from bot.db.models import Message, WebhookEvent
 from bot.db.webhook_feed import public_conversation_id
-from bot.gateway import Settings
-from bot.gateway.settings import RateLimit
-from tests.console.conftest import (  # noqa: F401 - fixtures
+from tests.console.support import ActionsRasa, AgentConsole, ConsoleRasa
+from tests.webhooks.conftest import Receiver, documented_verifier, wait_for
+from tests.webhooks.gateway_fixtures import (  # noqa: F401 - fixtures
     KARI,
     actions_use_the_database,
+    ada,
     console,
     desk_db,
     fake_rasa,
     gateway,
     redactor,
+    register,
+    settings,
     widget,
 )
-from tests.console.support import RASA_TOKEN, ActionsRasa, AgentConsole, ConsoleRasa
-from tests.webhooks.conftest import FAST, Receiver, documented_verifier, wait_for
 from tests.webhooks.feed_support import commits_fail_when_they_write, event_of_type, events
 
 pytestmark = pytest.mark.usefixtures("actions_use_the_database")
 
-ADMIN = "ada@bpo.example"
 EMAIL = "ola.nordmann@example.no"
 CONVERSATION_EVENTS = ("conversation.escalated", "conversation.assigned", "conversation.resolved", "conversation.rated")
 
@@ -59,37 +59,6 @@ class TicketingRasa(ActionsRasa):
 @pytest.fixture
 def rasa_stand_in() -> ConsoleRasa:
     return TicketingRasa()
-
-
-@pytest.fixture
-def settings(db_url: str, fake_rasa: ConsoleRasa) -> Settings:
-    """The console tests' gateway, with a fast webhook worker allowed to post to loopback."""
-    return Settings(
-        rasa_token=RASA_TOKEN, database_url=db_url, rasa_url=fake_rasa.url, action_server_url=fake_rasa.url,
-        rasa_timeout_seconds=0.5, retry_initial_seconds=0.05, retry_max_seconds=0.2,
-        rate_limit_per_conversation=RateLimit(100, 60.0), rate_limit_per_ip=RateLimit(1000, 60.0),
-        agent_disconnect_grace_seconds=0.3, webhooks=FAST,
-    )
-
-
-@pytest.fixture
-async def ada(desk_db: Database, console: Any) -> AgentConsole:  # noqa: F811
-    from bot.db.agents import create_agent
-    from bot.handoff.auth import hash_password
-    from bot.handoff.demo_agents import DEMO_AGENT_PASSWORD
-
-    async with desk_db.sessionmaker.begin() as session:
-        await create_agent(
-            session, email=ADMIN, display_name="Ada", password_hash=hash_password(DEMO_AGENT_PASSWORD), role="admin"
-        )
-    return await console(ADMIN, socket=False)
-
-
-async def register(ada: AgentConsole, receiver: Receiver, path: str, events_: list[str]) -> str:
-    """Through the admin API, as an operator would; returns the secret (shown once)."""
-    response = await ada.post("/agent/api/admin/tenants/nordlys/webhooks", {"url": receiver.url(path), "events": events_})
-    assert response.status == 201, await response.text()
-    return (await response.json())["secret"]
 
 
 def cid() -> str:
