@@ -65,3 +65,25 @@ async def delivered_types(database: Database, endpoint_id: int) -> list[str]:
             .order_by(WebhookDelivery.id)
         )
         return [type_ for (type_,) in rows]
+
+
+def documented_examples() -> dict[str, dict[str, Any]]:
+    """The `data` example docs/webhooks.md shows for each event type."""
+    import json
+    import re
+
+    from tests.webhooks.conftest import DOCS
+
+    found = re.findall(r"^`([a-z]+\.[a-z]+)`[^\n]*\n(?:[^\n]*\n)*?```json\n(.*?)```", DOCS.read_text(), re.M | re.S)
+    return {type_: json.loads(block) for type_, block in found}
+
+
+def keys_of(value: Any, prefix: str = "") -> set[str]:
+    """Every key path of a JSON object ('ticket.reference', ...)."""
+    if not isinstance(value, dict):
+        return set()
+    paths = set()
+    for key, item in value.items():
+        paths.add(f"{prefix}{key}")
+        paths |= keys_of(item, f"{prefix}{key}.")
+    return paths

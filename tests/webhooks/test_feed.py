@@ -14,12 +14,15 @@ from bot.db.tickets import change_ticket_status, get_ticket, open_ticket
 from bot.db.webhook_feed import public_conversation_id
 from bot.db.webhooks import add_endpoint
 from tests.handoff.conftest import KARI, SUP, Desk, clock, desk, redactor  # noqa: F401 - fixtures
+from bot.db.models import WEBHOOK_EVENT_TYPES
 from tests.webhooks.feed_support import (
     CommitRefused,
     commits_fail_when_they_write,
     delivered_types,
+    documented_examples,
     event_of_type,
     events,
+    keys_of,
 )
 
 EMAIL = "ola.nordmann@example.no"
@@ -248,3 +251,34 @@ async def test_without_a_subscriber_storing_messages_writes_no_event(database: D
         await add_customer_message(session, nordlys, "q" * 32, client_id="x1", text="hello")
     async with database.sessionmaker() as session:
         assert (await session.scalars(select(WebhookEvent))).all() == []
+
+
+# --- the documented contract -------------------------------------------------------------------
+
+
+async def test_every_event_type_has_one_documented_example_with_exactly_the_fields_it_sends(
+    manual: Desk, nordlys: TenantRef
+) -> None:
+    desk = manual
+    await _endpoint(desk.database, nordlys, ["*", "message.created"])
+    [kari] = await desk.online(KARI)
+    conversation_id = await desk.conversation(nordlys)  # message.created, twice
+    await desk.service.start_handoff(nordlys, conversation_id, reason="customer_request", summary={"text": "x"})
+    await desk.service.claim(kari, conversation_id)
+    await desk.service.resolve(kari, conversation_id)
+    await desk.service.rate(nordlys, conversation_id, 5)
+    async with desk.database.sessionmaker.begin() as session:
+        ticket = await open_ticket(
+            session, nordlys, account_id=None, conversation_id=conversation_id, subject="s", description="d",
+            category="billing",
+        )
+        await change_ticket_status(session, nordlys, ticket.reference, "pending")
+    # conversation.started is recorded by the gateway's transcript (test_gateway_feed); its
+    # payload is the conversation block every conversation event carries.
+    sent = {event.type: event.data for event in await events(desk.database)}
+    sent["conversation.started"] = {"conversation": sent["conversation.escalated"]["conversation"]}
+
+    examples = documented_examples()
+    assert sorted(examples) == sorted(WEBHOOK_EVENT_TYPES), "one example per event type"
+    for type_ in WEBHOOK_EVENT_TYPES:
+        assert keys_of(examples[type_]) == keys_of(sent[type_]), type_
