@@ -34,6 +34,8 @@ from bot.db.types import utcnow
 ALL_EVENTS = "*"  # every type except message.created, which must be asked for by name
 OPT_IN_EVENTS = frozenset({"message.created"})
 MAX_ENDPOINTS_PER_TENANT = 16
+# How an endpoint disabled by the worker (not by a person) starts its disabled_reason.
+DISABLED_FOR_FAILING = "every delivery failed"
 
 
 class InvalidWebhook(DomainError, ValueError):
@@ -391,7 +393,7 @@ async def note_endpoint_health(
         )
         .values(
             enabled=False,
-            disabled_reason=f"every delivery failed for {disable_after}; fix the receiver, then enable it",
+            disabled_reason=f"{DISABLED_FOR_FAILING} for {disable_after}; fix the receiver, then enable it",
             updated_at=now,
         )
         .returning(WebhookEndpoint.id)

@@ -47,7 +47,7 @@ class EndpointView:
 
     @property
     def disabled_for_failing(self) -> bool:
-        return not self.enabled and (self.disabled_reason or "").startswith("every delivery failed")
+        return not self.enabled and (self.disabled_reason or "").startswith(data.DISABLED_FOR_FAILING)
 
 
 def check_registrable(url: str, *, allow_loopback_http: bool) -> None:
