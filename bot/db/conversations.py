@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, exists, select, update
+from sqlalchemy import Row, String, and_, bindparam, cast, delete, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -35,10 +35,11 @@ from bot.db.models import (
     Conversation,
     Message,
     Tenant,
+    WebhookEndpoint,
 )
 from bot.db.tenants import TenantRef
 from bot.db.types import utcnow
-from bot.db.webhook_feed import messages_created
+from bot.db.webhook_feed import MESSAGE_CREATED, messages_created
 
 CLIENT_ID_MAX_CHARS = 64
 HANDOFF_REASON_MAX_CHARS = 200
@@ -171,6 +172,20 @@ _BOT_BACKLOG = (
     .order_by(Message.seq)
 )
 
+# Whether an enabled endpoint of the conversation's tenant names message.created: read in
+# the seq UPDATE itself, so a tenant without such a subscriber pays no round trip for the
+# webhook feed on a customer's turn. A hint only (a match is checked again by record_event);
+# it never misses a subscriber, as the stored events list holds the name in quotes.
+_MESSAGES_WANTED = (
+    exists()
+    .where(
+        WebhookEndpoint.tenant_id == Conversation.tenant_id,
+        WebhookEndpoint.enabled.is_(True),
+        cast(WebhookEndpoint.events, String).like(f'%"{MESSAGE_CREATED}"%'),
+    )
+    .correlate(Conversation)
+)
+
 # Also the conversation's activity clock: every new message counts.
 _RESERVE_SEQS = (
     update(Conversation)
@@ -182,7 +197,7 @@ _RESERVE_SEQS = (
         last_seq=Conversation.last_seq + bindparam("count", type_=Conversation.last_seq.type),
         last_activity_at=bindparam("now", type_=Conversation.last_activity_at.type),
     )
-    .returning(Conversation.last_seq)
+    .returning(Conversation.last_seq, _MESSAGES_WANTED.label("messages_wanted"))
     .execution_options(synchronize_session=False)
 )
 
@@ -304,7 +319,7 @@ async def add_messages(
         raise ValueError("add_message is for bot, agent and system messages")
     if not drafts:
         return []
-    seqs = await _reserve_seqs(session, tenant, conversation_id, len(drafts))
+    seqs, wanted = await _reserve_seqs(session, tenant, conversation_id, len(drafts))
     messages = [
         Message(
             tenant_id=tenant.id,
@@ -320,7 +335,8 @@ async def add_messages(
     ]
     session.add_all(messages)
     await session.flush()
-    await messages_created(session, tenant.id, conversation_id, messages)
+    if wanted:
+        await messages_created(session, tenant.id, conversation_id, messages)
     return messages
 
 
@@ -398,7 +414,7 @@ async def insert_customer_message(
     DuplicateClientId: roll back and look again.
     """
     _check_client_id(client_id)
-    [seq] = await _reserve_seqs(session, tenant, conversation_id, 1)
+    [seq], wanted = await _reserve_seqs(session, tenant, conversation_id, 1)
     message = Message(
         tenant_id=tenant.id,
         conversation_id=conversation_id,
@@ -415,7 +431,8 @@ async def insert_customer_message(
         await session.flush()
     except IntegrityError as error:
         raise DuplicateClientId() from error
-    await messages_created(session, tenant.id, conversation_id, [message])
+    if wanted:
+        await messages_created(session, tenant.id, conversation_id, [message])
     return message
 
 
@@ -606,22 +623,26 @@ async def conversations_awaiting_bot(
 
 async def _reserve_seqs(
     session: AsyncSession, tenant: TenantRef, conversation_id: str, count: int
-) -> range:
-    """The next `count` seqs of the conversation, taken with one UPDATE ... RETURNING."""
+) -> tuple[range, bool]:
+    """The next `count` seqs of the conversation, taken with one UPDATE ... RETURNING, and
+    whether an endpoint may want message.created (_MESSAGES_WANTED)."""
     now = utcnow()
-    last = await session.scalar(
-        _RESERVE_SEQS,
-        {"tenant": tenant.id, "conversation": conversation_id, "count": count, "now": now},
-    )
-    if last is None:
+    row = (
+        await session.execute(
+            _RESERVE_SEQS,
+            {"tenant": tenant.id, "conversation": conversation_id, "count": count, "now": now},
+        )
+    ).one_or_none()
+    if row is None:
         raise ConversationNotFound()
+    last = row.last_seq
     # The Conversation this session holds (e.g. one just started) shows the new counter.
     # Its primary key is the id alone, and the UPDATE matched it within the tenant.
     loaded = session.identity_map.get(session.identity_key(Conversation, conversation_id))
     if loaded is not None:
         set_committed_value(loaded, "last_seq", int(last))
         set_committed_value(loaded, "last_activity_at", now)
-    return range(int(last) - count + 1, int(last) + 1)
+    return range(int(last) - count + 1, int(last) + 1), bool(row.messages_wanted)
 
 
 async def _with_tenants(

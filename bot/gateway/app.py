@@ -247,10 +247,14 @@ async def use_cases_ctx(app: web.Application) -> AsyncIterator[None]:
 
 async def webhook_worker_ctx(app: web.Application) -> AsyncIterator[None]:
     """This process's webhook delivery worker; the gateways share the outbox through the
-    database (leased deliveries), so any number of them may run."""
-    context = delivery_worker_context(app[DATABASE].sessionmaker, app[SETTINGS].webhooks)
-    async for _ in context(app):
-        yield
+    database (leased deliveries), so any number of them may run. It has its own engine:
+    its polling never waits for, or takes, a connection a customer's turn needs."""
+    database = Database(app[SETTINGS].database_url)
+    try:
+        async for _ in delivery_worker_context(database.sessionmaker, app[SETTINGS].webhooks)(app):
+            yield
+    finally:
+        await database.dispose()
 
 
 async def background_ctx(app: web.Application) -> AsyncIterator[None]:
