@@ -9,12 +9,11 @@ from sqlalchemy import select, update
 
 from bot.db import Database, TenantRef
 from bot.db.conversations import add_customer_message, add_message
-from bot.db.models import Conversation, Tenant, Ticket, WebhookEvent
+from bot.db.models import WEBHOOK_EVENT_TYPES, Conversation, Tenant, Ticket, WebhookEvent
 from bot.db.tickets import change_ticket_status, get_ticket, open_ticket
 from bot.db.webhook_feed import public_conversation_id
 from bot.db.webhooks import add_endpoint
 from tests.handoff.conftest import KARI, SUP, Desk, clock, desk, redactor  # noqa: F401 - fixtures
-from bot.db.models import WEBHOOK_EVENT_TYPES
 from tests.webhooks.feed_support import (
     CommitRefused,
     commits_fail_when_they_write,
