@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from bot.console import admin_api, admin_portal_api, api, pages
+from bot.console import admin_api, admin_portal_api, admin_webhooks, api, pages
 from bot.privacy.http import add_privacy_routes
 
 # Relative to the sub-app's mount point (/agent).
@@ -40,4 +40,5 @@ def add_console_routes(app: web.Application) -> None:
 
     admin_api.add_admin_routes(app, f"{API}/admin")  # role admin only (docs/agent-console.md)
     admin_portal_api.add_portal_admin_routes(app, f"{API}/admin")  # the firms' portal users
+    admin_webhooks.add_webhook_routes(app, f"{API}/admin")  # a tenant's webhooks (docs/webhooks.md)
     add_privacy_routes(app, API)  # audit log, data-subject requests (bot/privacy/http.py)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from bot.webhooks.settings import WebhookSettings
 
 
 @dataclass(frozen=True)
@@ -14,3 +16,6 @@ class ConsoleSettings:
     # where no signal reaches the gateways, e.g. the admin CLI without Redis).
     session_recheck_seconds: float
     database_url: str  # our database; Rasa's tracker store lies beside it (data-subject requests reach both)
+    # Webhook endpoints registered through the admin API follow the worker's rules
+    # (http:// to loopback only in tests) and rotate with its overlap.
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)

@@ -32,6 +32,7 @@ TICKET_OPENED = "ticket.opened"  # an agent opened a ticket from a conversation
 TICKET_STATUS_CHANGED = "ticket.status_changed"  # an agent moved a ticket; details: {"to": status}
 TICKET_REPLIED = "ticket.replied"  # the firm set the public reply (public API)
 ACCOUNT_DELETED = "account.deleted"  # the firm removed an account (public API); target: its number
+WEBHOOK_DISABLED = "webhook.disabled"  # the delivery worker disabled a failing endpoint; target: it
 TICKET_LOOKUP = "ticket.lookup"  # a customer asked for a ticket's status; target: the conversation
 SETTINGS_CHANGED = "settings.changed"  # a firm changed its own settings (bot.firm_settings.changes)
 

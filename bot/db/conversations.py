@@ -4,7 +4,9 @@ Messages are numbered per conversation (seq 1, 2, 3 ... without gaps) from the
 conversation's last_seq counter, taken with one UPDATE ... RETURNING (for all of
 a turn's messages at once): the row lock (PostgreSQL) or the write lock (SQLite)
 serialises concurrent writers. Callers store text that is already redacted;
-nothing here sees the original.
+nothing here sees the original. Every stored message is also a message.created
+webhook event for the endpoints that asked for it (bot.db.webhook_feed), in the
+same transaction.
 
 The functions on a customer turn's path (customer_message_check,
 insert_customer_message, add_messages, bot_backlog) read only the columns they
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, bindparam, delete, exists, or_, select, update
+from sqlalchemy import Row, String, and_, bindparam, cast, delete, exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -33,9 +35,11 @@ from bot.db.models import (
     Conversation,
     Message,
     Tenant,
+    WebhookEndpoint,
 )
 from bot.db.tenants import TenantRef
 from bot.db.types import utcnow
+from bot.db.webhook_feed import MESSAGE_CREATED, messages_created
 
 CLIENT_ID_MAX_CHARS = 64
 HANDOFF_REASON_MAX_CHARS = 200
@@ -168,6 +172,20 @@ _BOT_BACKLOG = (
     .order_by(Message.seq)
 )
 
+# Whether an enabled endpoint of the conversation's tenant names message.created: read in
+# the seq UPDATE itself, so a tenant without such a subscriber pays no round trip for the
+# webhook feed on a customer's turn. A hint only (a match is checked again by record_event);
+# it never misses a subscriber, as the stored events list holds the name in quotes.
+_MESSAGES_WANTED = (
+    exists()
+    .where(
+        WebhookEndpoint.tenant_id == Conversation.tenant_id,
+        WebhookEndpoint.enabled.is_(True),
+        cast(WebhookEndpoint.events, String).like(f'%"{MESSAGE_CREATED}"%'),
+    )
+    .correlate(Conversation)
+)
+
 # Also the conversation's activity clock: every new message counts; and, for the reports,
 # whether the customer made a request (a bot turn answering one sets it, nothing clears it).
 _RESERVE_SEQS = (
@@ -181,7 +199,7 @@ _RESERVE_SEQS = (
         last_activity_at=bindparam("now", type_=Conversation.last_activity_at.type),
         made_request=or_(Conversation.made_request, bindparam("request", type_=Conversation.made_request.type)),
     )
-    .returning(Conversation.last_seq)
+    .returning(Conversation.last_seq, _MESSAGES_WANTED.label("messages_wanted"))
     .execution_options(synchronize_session=False)
 )
 
@@ -309,7 +327,7 @@ async def add_messages(
         raise ValueError("add_message is for bot, agent and system messages")
     if not drafts:
         return []
-    seqs = await _reserve_seqs(session, tenant, conversation_id, len(drafts), request=answers_request)
+    seqs, wanted = await _reserve_seqs(session, tenant, conversation_id, len(drafts), request=answers_request)
     messages = [
         Message(
             tenant_id=tenant.id,
@@ -325,6 +343,8 @@ async def add_messages(
     ]
     session.add_all(messages)
     await session.flush()
+    if wanted:
+        await messages_created(session, tenant.id, conversation_id, messages)
     return messages
 
 
@@ -402,7 +422,7 @@ async def insert_customer_message(
     DuplicateClientId: roll back and look again.
     """
     _check_client_id(client_id)
-    [seq] = await _reserve_seqs(session, tenant, conversation_id, 1)
+    [seq], wanted = await _reserve_seqs(session, tenant, conversation_id, 1)
     message = Message(
         tenant_id=tenant.id,
         conversation_id=conversation_id,
@@ -419,6 +439,8 @@ async def insert_customer_message(
         await session.flush()
     except IntegrityError as error:
         raise DuplicateClientId() from error
+    if wanted:
+        await messages_created(session, tenant.id, conversation_id, [message])
     return message
 
 
@@ -627,22 +649,26 @@ async def conversations_awaiting_bot(
 
 async def _reserve_seqs(
     session: AsyncSession, tenant: TenantRef, conversation_id: str, count: int, *, request: bool = False
-) -> range:
-    """The next `count` seqs of the conversation, taken with one UPDATE ... RETURNING."""
+) -> tuple[range, bool]:
+    """The next `count` seqs of the conversation, taken with one UPDATE ... RETURNING, and
+    whether an endpoint may want message.created (_MESSAGES_WANTED)."""
     now = utcnow()
-    last = await session.scalar(
-        _RESERVE_SEQS,
-        {"tenant": tenant.id, "conversation": conversation_id, "count": count, "now": now, "request": request},
-    )
-    if last is None:
+    row = (
+        await session.execute(
+            _RESERVE_SEQS,
+            {"tenant": tenant.id, "conversation": conversation_id, "count": count, "now": now, "request": request},
+        )
+    ).one_or_none()
+    if row is None:
         raise ConversationNotFound()
+    last = row.last_seq
     # The Conversation this session holds (e.g. one just started) shows the new counter.
     # Its primary key is the id alone, and the UPDATE matched it within the tenant.
     loaded = session.identity_map.get(session.identity_key(Conversation, conversation_id))
     if loaded is not None:
         set_committed_value(loaded, "last_seq", int(last))
         set_committed_value(loaded, "last_activity_at", now)
-    return range(int(last) - count + 1, int(last) + 1)
+    return range(int(last) - count + 1, int(last) + 1), bool(row.messages_wanted)
 
 
 async def _with_tenants(

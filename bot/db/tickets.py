@@ -18,6 +18,7 @@ from bot.db.errors import (
 from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, Account, Tenant, Ticket
 from bot.db.tenants import TenantRef
 from bot.db.types import utcnow
+from bot.db.webhook_feed import ticket_created, ticket_updated
 
 SUBJECT_MAX_CHARS = 200
 DESCRIPTION_MAX_CHARS = 10_000
@@ -66,7 +67,9 @@ async def open_ticket(
     priority: str = "normal",
     closed_reason: str | None = None,
 ) -> Ticket:
-    """Create an open ticket with the tenant's next reference (e.g. 'NRD-1043').
+    """Create an open ticket with the tenant's next reference (e.g. 'NRD-1043'), and its
+    ticket.created webhook event in the same transaction (whoever opens it: the assistant's
+    action, an agent, the handoff, the firm's API).
 
     closed_reason: a ticket left because nobody could take the chat says why
     ("outside_hours" or "no_agent_available"; reports count the after-hours ones).
@@ -100,6 +103,7 @@ async def open_ticket(
     )
     session.add(ticket)
     await session.flush()
+    await ticket_created(session, tenant.id, ticket)
     return ticket
 
 
@@ -148,7 +152,7 @@ async def list_tickets(session: AsyncSession, tenant: TenantRef, *, account_id: 
 async def change_ticket_status(
     session: AsyncSession, tenant: TenantRef, reference: str, new_status: str
 ) -> Ticket:
-    """Move a ticket along its lifecycle (see TICKET_TRANSITIONS)."""
+    """Move a ticket along its lifecycle (see TICKET_TRANSITIONS); records ticket.updated."""
     normalized = normalize_reference(reference)
     ticket = None
     if normalized is not None:
@@ -161,8 +165,10 @@ async def change_ticket_status(
         raise TicketNotFound(reference)
     if new_status not in TICKET_TRANSITIONS.get(ticket.status, frozenset()):
         raise IllegalTicketTransition(ticket.reference, ticket.status, new_status)
+    previous = ticket.status
     ticket.status = new_status
     await session.flush()
+    await ticket_updated(session, tenant.id, ticket, changes={"status": {"from": previous, "to": new_status}})
     return ticket
 
 
@@ -232,4 +238,6 @@ async def add_public_reply(
     ticket.public_reply_at = utcnow()
     ticket.updated_at = ticket.public_reply_at
     await session.flush()
+    # The reply is already redacted (the caller's job); the firm's systems get what we store.
+    await ticket_updated(session, tenant.id, ticket, changes={"public_reply": reply})
     return ticket

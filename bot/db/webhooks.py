@@ -34,6 +34,8 @@ from bot.db.types import utcnow
 ALL_EVENTS = "*"  # every type except message.created, which must be asked for by name
 OPT_IN_EVENTS = frozenset({"message.created"})
 MAX_ENDPOINTS_PER_TENANT = 16
+# How an endpoint disabled by the worker (not by a person) starts its disabled_reason.
+DISABLED_FOR_FAILING = "every delivery failed"
 
 
 class InvalidWebhook(DomainError, ValueError):
@@ -152,6 +154,21 @@ async def set_endpoint_enabled(
     return endpoint
 
 
+async def set_endpoint_events(
+    session: AsyncSession, tenant_id: int, endpoint_id: int, events: Iterable[str]
+) -> WebhookEndpoint:
+    """Change what the endpoint subscribes to (events recorded from now on)."""
+    endpoint = await get_endpoint(session, tenant_id, endpoint_id)
+    endpoint.events = normalize_events(events)
+    endpoint.updated_at = utcnow()
+    await session.flush()
+    return endpoint
+
+
+async def tenant_of_endpoint(session: AsyncSession, endpoint_id: int) -> int | None:
+    return await session.scalar(select(WebhookEndpoint.tenant_id).where(WebhookEndpoint.id == endpoint_id))
+
+
 async def remove_endpoint(session: AsyncSession, tenant_id: int, endpoint_id: int) -> None:
     """Removes the endpoint and its deliveries (the events stay for other endpoints)."""
     endpoint = await get_endpoint(session, tenant_id, endpoint_id)
@@ -165,6 +182,23 @@ async def remove_endpoint(session: AsyncSession, tenant_id: int, endpoint_id: in
 # --- the outbox -------------------------------------------------------------------
 
 
+async def wanted_by_any_endpoint(session: AsyncSession, tenant_id: int, event_type: str) -> bool:
+    """Whether an enabled endpoint of the tenant subscribes to `event_type` (one small query:
+    a use case asks before it builds a payload nobody would receive)."""
+    return bool(await _subscribers(session, tenant_id, event_type))
+
+
+async def _subscribers(session: AsyncSession, tenant_id: int, event_type: str) -> list[int]:
+    endpoints = (
+        await session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.events).where(
+                WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.enabled.is_(True)
+            ).order_by(WebhookEndpoint.id)
+        )
+    ).all()
+    return [endpoint_id for endpoint_id, events in endpoints if subscribes_to(events, event_type)]
+
+
 async def record_event(
     session: AsyncSession,
     tenant_id: int,
@@ -173,37 +207,34 @@ async def record_event(
     ordering_key: str | None = None,
     *,
     now: datetime | None = None,
-) -> str:
+) -> str | None:
     """Write an event and one pending delivery per enabled endpoint that wants it.
 
     Call it inside the transaction that makes the change the event reports; it only
     flushes. ordering_key (e.g. 'conversation:<id>'): an endpoint receives the events
-    sharing a key in the order they were recorded. Returns the event id.
+    sharing a key in the order they were recorded. Returns the event id, or None when
+    no enabled endpoint wants the type (then nothing is written: an event nobody
+    receives is neither stored nor sent later).
     """
     if type not in WEBHOOK_EVENT_TYPES:
         raise InvalidWebhook("type", f"unknown event type {type!r}")
+    subscribers = await _subscribers(session, tenant_id, type)
+    if not subscribers:
+        return None
     now = now or utcnow()
     event = WebhookEvent(
         id=new_event_id(), tenant_id=tenant_id, type=type, occurred_at=now, data=data,
         ordering_key=ordering_key,
     )
     session.add(event)
-    await session.flush()
-    endpoints = (
-        await session.execute(
-            select(WebhookEndpoint.id, WebhookEndpoint.events).where(
-                WebhookEndpoint.tenant_id == tenant_id, WebhookEndpoint.enabled.is_(True)
-            ).order_by(WebhookEndpoint.id)
+    await session.flush()  # the event row before the deliveries that reference it
+    session.add_all(
+        WebhookDelivery(
+            tenant_id=tenant_id, event_id=event.id, endpoint_id=endpoint_id,
+            ordering_key=ordering_key, next_attempt_at=now, created_at=now,
         )
-    ).all()
-    for endpoint_id, events in endpoints:
-        if subscribes_to(events, type):
-            session.add(
-                WebhookDelivery(
-                    tenant_id=tenant_id, event_id=event.id, endpoint_id=endpoint_id,
-                    ordering_key=ordering_key, next_attempt_at=now, created_at=now,
-                )
-            )
+        for endpoint_id in subscribers
+    )
     await session.flush()
     return event.id
 
@@ -362,7 +393,7 @@ async def note_endpoint_health(
         )
         .values(
             enabled=False,
-            disabled_reason=f"every delivery failed for {disable_after}; fix the receiver, then enable it",
+            disabled_reason=f"{DISABLED_FOR_FAILING} for {disable_after}; fix the receiver, then enable it",
             updated_at=now,
         )
         .returning(WebhookEndpoint.id)
@@ -395,6 +426,7 @@ async def list_deliveries(
     endpoint_id: int | None = None,
     status: str | None = None,
     event_id: str | None = None,
+    delivery_id: int | None = None,
     limit: int = 50,
 ) -> list[DeliveryRecord]:
     """Newest first."""
@@ -409,6 +441,8 @@ async def list_deliveries(
         query = query.where(WebhookDelivery.status == status)
     if event_id is not None:
         query = query.where(WebhookDelivery.event_id == event_id)
+    if delivery_id is not None:
+        query = query.where(WebhookDelivery.id == delivery_id)
     rows = await session.execute(query.order_by(WebhookDelivery.id.desc()).limit(limit))
     return [
         DeliveryRecord(

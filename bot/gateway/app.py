@@ -68,6 +68,7 @@ from bot.gateway.sockets import SocketRegistry
 from bot.handoff.login import AgentLogin
 from bot.handoff.use_cases import HandoffService, HandoffSettings
 from bot.handoff.workspace import AgentWorkspace
+from bot.webhooks.context import delivery_worker_context
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,10 @@ def create_app(settings: Settings, *, redactor: TextRedactor | None = None) -> w
         app[REDACTOR] = redactor
     # Started in this order, cleaned up in reverse.
     app.cleanup_ctx.extend(
-        [database_ctx, shared_state_ctx, redactor_ctx, rasa_ctx, use_cases_ctx, background_ctx]
+        [
+            database_ctx, shared_state_ctx, redactor_ctx, rasa_ctx, use_cases_ctx, background_ctx,
+            webhook_worker_ctx,
+        ]
     )
     app.on_response_prepare.append(add_security_headers)
     app.on_response_prepare.append(add_cors_headers)
@@ -113,6 +117,7 @@ def _console_settings(settings: Settings) -> ConsoleSettings:
         disconnect_grace_seconds=settings.agent_disconnect_grace_seconds,
         session_recheck_seconds=settings.agent_session_recheck_seconds,
         database_url=settings.database_url,
+        webhooks=settings.webhooks,
     )
 
 
@@ -274,6 +279,18 @@ async def use_cases_ctx(app: web.Application) -> AsyncIterator[None]:
     )
     yield
     await delivery.close()
+
+
+async def webhook_worker_ctx(app: web.Application) -> AsyncIterator[None]:
+    """This process's webhook delivery worker; the gateways share the outbox through the
+    database (leased deliveries), so any number of them may run. It has its own engine:
+    its polling never waits for, or takes, a connection a customer's turn needs."""
+    database = Database(app[SETTINGS].database_url)
+    try:
+        async for _ in delivery_worker_context(database.sessionmaker, app[SETTINGS].webhooks)(app):
+            yield
+    finally:
+        await database.dispose()
 
 
 async def background_ctx(app: web.Application) -> AsyncIterator[None]:

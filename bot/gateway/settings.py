@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from yarl import URL
 
 from bot.db.engine import database_url
+from bot.webhooks.settings import WebhookSettings
 
 
 class SettingsError(ValueError):
@@ -87,6 +88,8 @@ class Settings:
     login_rate_limit: RateLimit = RateLimit(10, 60.0)
     # Calls to the public API (/api/v1/firm) per API key.
     firm_api_rate_limit: RateLimit = RateLimit(600, 60.0)
+    # The delivery worker each gateway runs, and the admin API's endpoint rules (WEBHOOKS_*).
+    webhooks: WebhookSettings = field(default_factory=WebhookSettings)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] = os.environ) -> Settings:
@@ -142,6 +145,7 @@ class Settings:
             ),
             login_rate_limit=_rate(env, "LOGIN_RATE_LIMIT", cls.login_rate_limit),
             firm_api_rate_limit=_rate(env, "FIRM_API_RATE_LIMIT", cls.firm_api_rate_limit),
+            webhooks=_webhooks(env),
         )
         settings.validate()
         return settings
@@ -192,6 +196,13 @@ def _urls(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     """A comma-separated list of http(s) URLs; () when unset."""
     parts = [part.strip() for part in env.get(name, "").split(",") if part.strip()]
     return tuple(_url({name: part}, name, "") for part in parts)
+
+
+def _webhooks(env: Mapping[str, str]) -> WebhookSettings:
+    try:
+        return WebhookSettings.from_env(env)
+    except ValueError as error:
+        raise SettingsError(str(error)) from None
 
 
 def _redis_url(env: Mapping[str, str]) -> str:

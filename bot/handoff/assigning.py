@@ -23,11 +23,13 @@ from bot.db.agents import (
 )
 from bot.db.assignments import compare_and_set_ownership, queued_conversations, tenant_routing
 from bot.db.tenants import TenantRef
+from bot.db.webhook_feed import conversation_assigned
 from bot.handoff.ownership import QUEUED, Assign, Ownership, transition
 from bot.handoff.results import OwnershipChange
 from bot.handoff.routing import ranked_candidates, tenant_agents
 
 AssignResult = Literal["assigned", "at_capacity", "changed", "no_agent"]
+HowAssigned = Literal["claimed", "auto", "transferred"]  # as the webhook event says it
 
 
 async def try_assign(
@@ -38,8 +40,10 @@ async def try_assign(
     *,
     expected: Ownership,
     now: datetime,
+    how: HowAssigned,
 ) -> AssignResult:
-    """Make `agent_id` the owner if they have room and the chat is still as `expected`."""
+    """Make `agent_id` the owner if they have room and the chat is still as `expected`;
+    records conversation.assigned in the same transaction."""
     if not await lock_agent(session, agent_id):
         return "no_agent"
     capacity = await max_concurrent_chats(session, agent_id)
@@ -60,6 +64,10 @@ async def try_assign(
     if not moved:
         return "changed"
     await stamp_assignment(session, agent_id, at=now)
+    await conversation_assigned(
+        session, tenant_id, conversation_id, agent_id=agent_id, previous_agent_id=expected.agent_id,
+        how=how, at=now,
+    )
     return "assigned"
 
 
@@ -78,7 +86,7 @@ async def auto_assign(
         agents, language=language, now=now, heartbeat_timeout=heartbeat_timeout
     ):
         result = await try_assign(
-            session, tenant.id, conversation_id, candidate.agent_id, expected=QUEUED, now=now
+            session, tenant.id, conversation_id, candidate.agent_id, expected=QUEUED, now=now, how="auto"
         )
         if result == "assigned":
             step = transition(QUEUED, Assign(candidate.agent_id))

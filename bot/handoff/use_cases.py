@@ -52,6 +52,7 @@ from bot.db.errors import DomainError
 from bot.db.models import Conversation
 from bot.db.tenants import TenantRef
 from bot.db.types import utcnow
+from bot.db.webhook_feed import conversation_escalated, conversation_rated, conversation_resolved
 from bot.handoff.assigning import auto_assign, dispatch, try_assign
 from bot.handoff.business_hours import parse_business_hours
 from bot.handoff.errors import (
@@ -175,6 +176,10 @@ class HandoffService:
                     session, tenant, conversation, reason=reason, summary=summary, closed_reason=closed_reason
                 )
                 await record_handoff(session, tenant.id, conversation.id, reason=reason, summary=summary)
+                await conversation_escalated(
+                    session, tenant.id, conversation.id, reason=reason, summary=summary,
+                    outcome="message_left", ticket_reference=ticket.reference,
+                )
                 return HandoffOutcome(
                     OwnershipChange(
                         tenant,
@@ -192,6 +197,9 @@ class HandoffService:
             await self._move(
                 session, tenant, conversation.id, before, queued.after, RequestHandoff(),
                 queued_at=now, assigned_at=None, resolved_at=None,
+            )
+            await conversation_escalated(
+                session, tenant.id, conversation.id, reason=reason, summary=summary, outcome="queued"
             )
             change = OwnershipChange(tenant, conversation.id, before, QUEUED, queued.events)
             if routing.auto_assign:
@@ -266,6 +274,7 @@ class HandoffService:
             comment = self._redactor.redact(comment.strip()).text or None
         async with self._sessionmaker.begin() as session:
             if await record_rating(session, tenant, conversation_id, rating=rating, comment=comment):
+                await conversation_rated(session, tenant.id, conversation_id, rating=rating, comment=comment)
                 return
             await conversation_of_tenant(session, tenant, conversation_id)  # not found?
         raise RatingNotAccepted("only a resolved chat can be rated")
@@ -284,7 +293,8 @@ class HandoffService:
             if conversation.language not in scope.languages:
                 raise AgentNotEligible("you do not speak the chat's language")
             result = await try_assign(
-                session, scoped.tenant.id, conversation.id, scope.agent_id, expected=before, now=now
+                session, scoped.tenant.id, conversation.id, scope.agent_id, expected=before, now=now,
+                how="claimed",
             )
             _raise_unless_assigned(result, before, command)
         return OwnershipChange(
@@ -315,7 +325,8 @@ class HandoffService:
             ):
                 raise AgentNotEligible("that agent is not online or does not speak the chat's language")
             result = await try_assign(
-                session, scoped.tenant.id, conversation.id, to_agent_id, expected=before, now=now
+                session, scoped.tenant.id, conversation.id, to_agent_id, expected=before, now=now,
+                how="transferred",
             )
             _raise_unless_assigned(result, before, command)
             change = OwnershipChange(
@@ -350,6 +361,10 @@ class HandoffService:
             await self._move(
                 session, scoped.tenant, scoped.conversation.id, before, step.after, command, **stamps
             )
+            if isinstance(command, Resolve):
+                await conversation_resolved(
+                    session, scoped.tenant.id, scoped.conversation.id, agent_id=before.agent_id, at=now
+                )
             change = OwnershipChange(scoped.tenant, scoped.conversation.id, before, step.after, step.events)
             dispatched = await self._dispatch_for_agent(session, before.agent_id, now)
         return Outcome(change, dispatched)

@@ -1,6 +1,6 @@
-"""`python -m bot webhooks add|list|rotate-secret|enable|disable|remove|deliveries|redeliver|work`.
+"""`python -m bot webhooks add|list|events|rotate-secret|enable|disable|remove|deliveries|redeliver|work`.
 
-Secrets are printed once, by add and rotate-secret, for the operator to pass on;
+The same use cases as the admin API (bot.webhooks.admin). Secrets are printed once, by add and rotate-secret, for the operator to pass on;
 list never shows them.
 """
 
@@ -13,14 +13,12 @@ import sys
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.db import webhooks as data
 from bot.db.engine import Database, database_url, to_async_url
 from bot.db.errors import DomainError
 from bot.db.models import WEBHOOK_DELIVERY_STATUSES, WEBHOOK_EVENT_TYPES
-from bot.db.tenants import tenant_ref
-from bot.webhooks.guard import DestinationRefused, check_url
+from bot.webhooks import admin as use_cases
+from bot.webhooks.admin import Sessionmaker
+from bot.webhooks.guard import DestinationRefused
 from bot.webhooks.settings import WebhookSettings
 from bot.webhooks.worker import DeliveryWorker
 
@@ -44,6 +42,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--allow-loopback-http", action="store_true", help=argparse.SUPPRESS)
     action("list", "list endpoints (without secrets)")
+    events = action("events", "change the event types an endpoint receives")
+    events.add_argument("endpoint", type=int)
+    events.add_argument("--events", required=True, help="comma-separated, as for add")
     for name, text in (
         ("rotate-secret", "new secret (printed once); the old one stays valid for --overlap-hours"),
         ("enable", "enable an endpoint again"),
@@ -70,52 +71,66 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-Action = Callable[[argparse.Namespace, AsyncSession, int], Awaitable[int]]
+Action = Callable[[argparse.Namespace, Sessionmaker], Awaitable[int]]
 
 
-async def _add(args: argparse.Namespace, session: AsyncSession, tenant_id: int) -> int:
-    check_url(args.url, allow_loopback_http=args.allow_loopback_http)
-    endpoint, secret = await data.add_endpoint(session, tenant_id, args.url, args.events.split(","))
+async def _add(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    endpoint, secret = await use_cases.register_endpoint(
+        sessionmaker, args.tenant, args.url, args.events.split(","),
+        allow_loopback_http=args.allow_loopback_http,
+    )
     print(f"endpoint {endpoint.id} -> {endpoint.url} ({', '.join(endpoint.events)})")
     print(f"secret (shown once): {secret}")
     return 0
 
 
-async def _list(args: argparse.Namespace, session: AsyncSession, tenant_id: int) -> int:
-    endpoints = await data.list_endpoints(session, tenant_id)
+async def _list(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    endpoints = await use_cases.list_endpoints(sessionmaker, args.tenant)
     if not endpoints:
         print("no webhook endpoints")
     for e in endpoints:
         state = "enabled" if e.enabled else f"DISABLED: {e.disabled_reason}"
-        rotation = " (previous secret valid until " + e.previous_secret_expires_at.isoformat() + ")" if (
-            e.previous_secret_expires_at and e.previous_secret
-        ) else ""
+        rotation = (
+            f" (previous secret valid until {e.previous_secret_valid_until.isoformat()})"
+            if e.previous_secret_valid_until else ""
+        )
         print(f"{e.id:>4}  {e.url}  events={','.join(e.events)}  {state}{rotation}")
     return 0
 
 
-async def _rotate(args: argparse.Namespace, session: AsyncSession, tenant_id: int) -> int:
-    secret = await data.rotate_secret(session, tenant_id, args.endpoint, overlap=timedelta(hours=args.overlap_hours))
+async def _events(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    endpoint = await use_cases.update_endpoint(
+        sessionmaker, args.tenant, args.endpoint, events=args.events.split(",")
+    )
+    print(f"endpoint {endpoint.id} events={','.join(endpoint.events)}")
+    return 0
+
+
+async def _rotate(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    _, secret = await use_cases.rotate_secret(
+        sessionmaker, args.tenant, args.endpoint, overlap=timedelta(hours=args.overlap_hours)
+    )
     print(f"new secret (shown once): {secret}")
     print(f"the previous secret keeps signing for {args.overlap_hours:g} h")
     return 0
 
 
-async def _enable(args: argparse.Namespace, session: AsyncSession, tenant_id: int) -> int:
-    await data.set_endpoint_enabled(session, tenant_id, args.endpoint, args.action == "enable")
+async def _enable(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    await use_cases.update_endpoint(sessionmaker, args.tenant, args.endpoint, enabled=args.action == "enable")
     print(f"endpoint {args.endpoint} {args.action}d")
     return 0
 
 
-async def _remove(args: argparse.Namespace, session: AsyncSession, tenant_id: int) -> int:
-    await data.remove_endpoint(session, tenant_id, args.endpoint)
+async def _remove(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    await use_cases.remove_endpoint(sessionmaker, args.tenant, args.endpoint)
     print(f"endpoint {args.endpoint} removed")
     return 0
 
 
-async def _deliveries(args: argparse.Namespace, session: AsyncSession, tenant_id: int) -> int:
-    records = await data.list_deliveries(
-        session, tenant_id, endpoint_id=args.endpoint, status=args.status, event_id=args.event, limit=args.limit
+async def _deliveries(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    records = await use_cases.deliveries(
+        sessionmaker, args.tenant, endpoint_id=args.endpoint, status=args.status, event_id=args.event,
+        limit=args.limit,
     )
     if not records:
         print("no deliveries")
@@ -130,15 +145,15 @@ async def _deliveries(args: argparse.Namespace, session: AsyncSession, tenant_id
     return 0
 
 
-async def _redeliver(args: argparse.Namespace, session: AsyncSession, tenant_id: int) -> int:
-    await data.redeliver(session, tenant_id, args.delivery)
+async def _redeliver(args: argparse.Namespace, sessionmaker: Sessionmaker) -> int:
+    await use_cases.redeliver(sessionmaker, args.tenant, args.delivery)
     print(f"delivery {args.delivery} queued again")
     return 0
 
 
 ACTIONS: dict[str, Action] = {
-    "add": _add, "list": _list, "rotate-secret": _rotate, "enable": _enable, "disable": _enable,
-    "remove": _remove, "deliveries": _deliveries, "redeliver": _redeliver,
+    "add": _add, "list": _list, "events": _events, "rotate-secret": _rotate, "enable": _enable,
+    "disable": _enable, "remove": _remove, "deliveries": _deliveries, "redeliver": _redeliver,
 }
 
 
@@ -148,12 +163,7 @@ async def _run(args: argparse.Namespace) -> int:
     try:
         if args.action == "work":
             return await _work(args, database)
-        async with database.sessionmaker.begin() as session:
-            tenant = await tenant_ref(session, args.tenant)
-            if tenant is None:
-                print(f"error: no tenant {args.tenant!r}", file=sys.stderr)
-                return 1
-            return await ACTIONS[args.action](args, session, tenant.id)
+        return await ACTIONS[args.action](args, database.sessionmaker)
     finally:
         await database.dispose()
 

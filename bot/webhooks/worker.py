@@ -18,9 +18,16 @@ from datetime import datetime
 import aiohttp
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import audit
 from bot.db.engine import is_transient
 from bot.db.types import utcnow
-from bot.db.webhooks import ClaimedDelivery, claim_due_deliveries, finish_attempt, note_endpoint_health
+from bot.db.webhooks import (
+    ClaimedDelivery,
+    claim_due_deliveries,
+    finish_attempt,
+    note_endpoint_health,
+    tenant_of_endpoint,
+)
 from bot.webhooks.policy import Attempt, Decision, decide
 from bot.webhooks.sender import new_client_session, post_event
 from bot.webhooks.settings import WebhookSettings
@@ -137,4 +144,13 @@ class DeliveryWorker:
                 session, delivery.endpoint_id, succeeded=attempt.succeeded, now=now,
                 disable_after=self._settings.disable_after,
             )
+            if disabled:
+                # The firm's owners are told where they look: the audit log their supervisors
+                # read, and the endpoint's state in the admin API / `webhooks list`.
+                await audit.record(
+                    session, audit.Actor.system(), audit.WEBHOOK_DISABLED,
+                    tenant_id=await tenant_of_endpoint(session, delivery.endpoint_id),
+                    target_kind="webhook_endpoint", target_id=str(delivery.endpoint_id),
+                    details={"failing_for": str(self._settings.disable_after)},
+                )
         return True, disabled

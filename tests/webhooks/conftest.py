@@ -37,6 +37,7 @@ class Arrival:
     status: int
     headers: dict[str, str]
     body: bytes
+    path: str = "/hook"
 
 
 @dataclass
@@ -68,7 +69,7 @@ class Receiver:
         event_id = request.headers.get("X-BPO-Event-Id", "")
         queued = self.script.get(event_id)
         status, headers = queued.pop(0) if queued else (200, {})
-        arrival = Arrival(event_id, time.monotonic(), status, dict(request.headers), body)
+        arrival = Arrival(event_id, time.monotonic(), status, dict(request.headers), body, request.path)
         self.arrivals.append(arrival)
         if self.on_arrival is not None:
             await self.on_arrival(arrival)

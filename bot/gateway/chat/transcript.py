@@ -15,6 +15,7 @@ from bot.db import Database
 from bot.db import conversations as store
 from bot.db.models import Message
 from bot.db.tenants import TenantRef
+from bot.db.webhook_feed import conversation_started
 from bot.events.bus import EventBus, tenant_topic
 from bot.gateway import protocol
 from bot.gateway.errors import NoSuchConversation
@@ -198,6 +199,9 @@ class Transcript:
                     if check.ended:
                         raise ConversationClosed()
                     if check.empty:
+                        # A conversation starts for the firm when it is first stored: a
+                        # hello nobody wrote after is no conversation (the sweep deletes it).
+                        await conversation_started(session, tenant.id, conversation_id)
                         await store.add_message(
                             session, tenant, conversation_id, role="bot", text=greeting
                         )
