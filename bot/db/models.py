@@ -614,7 +614,12 @@ class WebhookEvent(Base):
     """One fact to report. id is unguessable ('evt_...'): receivers deduplicate by it."""
 
     __tablename__ = "webhook_events"
-    __table_args__ = (CheckConstraint(_one_of("type", WEBHOOK_EVENT_TYPES), name="type"),)
+    __table_args__ = (
+        CheckConstraint(_one_of("type", WEBHOOK_EVENT_TYPES), name="type"),
+        # The retention sweep and erasure find a tenant's events by age and by what they are about.
+        Index(None, "tenant_id", "occurred_at"),
+        Index(None, "tenant_id", "ordering_key"),
+    )
 
     id: Mapped[str] = mapped_column(String(40), primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"), index=True)

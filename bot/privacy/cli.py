@@ -38,7 +38,9 @@ async def _sweep(url: str) -> int:
         await tracker.dispose()
     print(
         f"deleted {result.conversations} conversations ({result.messages} messages, {result.notes} notes,"
-        f" {result.tracker_events} tracker events) and {result.orphan_trackers} orphaned Rasa trackers"
+        f" {result.annotations} annotations, {result.tracker_events} tracker events),"
+        f" {result.webhook_events} webhook events ({result.webhook_deliveries} deliveries)"
+        f" and {result.orphan_trackers} orphaned Rasa trackers"
     )
     for slug, count in sorted(result.per_tenant.items()):
         print(f"  {slug:<11} {count}")

@@ -1,6 +1,7 @@
 """The retention sweep: conversations idle for longer than their tenant keeps them are deleted
-(transcript, notes, handoff summary, Rasa's tracker), a batch per transaction, after their
-figures were added to daily_stats.
+(transcript, notes, handoff summary, annotations, Rasa's tracker, webhook events about them),
+a batch per transaction, after their figures were added to daily_stats. Then webhook events
+older than the retention period go too (bot/privacy/outbox.py says why pending ones as well).
 
 `python -m bot sweep` runs it once; bot/privacy/timer.py runs it periodically under `make run`.
 """
@@ -18,8 +19,9 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.engine import Database
-from bot.db.models import Conversation, DailyStats, InternalNote, Message, Tenant
+from bot.db.models import Annotation, Conversation, DailyStats, InternalNote, Message, Tenant
 from bot.db.types import utcnow
+from bot.privacy import outbox
 from bot.privacy.tracker import TrackerStore
 
 log = logging.getLogger(__name__)
@@ -33,6 +35,9 @@ class SweepResult:
     conversations: int = 0
     messages: int = 0
     notes: int = 0
+    annotations: int = 0
+    webhook_events: int = 0
+    webhook_deliveries: int = 0
     tracker_events: int = 0
     orphan_trackers: int = 0  # Rasa conversations with no conversation of ours (e.g. `make shell`)
     per_tenant: Counter = field(default_factory=Counter)
@@ -62,11 +67,24 @@ async def sweep(
                 # the conversation and finishes it.
                 result.tracker_events += await tracker.delete_senders(ids)
                 await add_to_daily_stats(session, ids)
-                messages, notes = await delete_conversations(session, ids)
+                deleted = await delete_conversations(session, ids)
+                events, deliveries = await outbox.delete_events_about(session, tenant_id, outbox.keys_about(ids))
             result.conversations += len(ids)
-            result.messages += messages
-            result.notes += notes
+            result.messages += deleted.messages
+            result.notes += deleted.notes
+            result.annotations += deleted.annotations
+            result.webhook_events += events
+            result.webhook_deliveries += deliveries
             result.per_tenant[slug] += len(ids)
+            await asyncio.sleep(pause_seconds)
+        while True:
+            async with database.sessionmaker.begin() as session:
+                event_ids = await outbox.events_older_than(session, tenant_id, cutoff, batch_size)
+                if not event_ids:
+                    break
+                events, deliveries = await outbox.delete_events(session, event_ids)
+            result.webhook_events += events
+            result.webhook_deliveries += deliveries
             await asyncio.sleep(pause_seconds)
     if tenants:
         shortest = min(days for _, _, days in tenants)
@@ -126,12 +144,26 @@ async def add_to_daily_stats(session: AsyncSession, conversation_ids: Sequence[s
     await session.flush()
 
 
-async def delete_conversations(session: AsyncSession, conversation_ids: Sequence[str]) -> tuple[int, int]:
-    """Deletes the conversations with their messages and notes; returns (messages, notes)."""
+@dataclass(frozen=True)
+class DeletedConversations:
+    messages: int
+    notes: int
+    annotations: int
+
+
+async def delete_conversations(session: AsyncSession, conversation_ids: Sequence[str]) -> DeletedConversations:
+    """Deletes the conversations with their messages, the messages' annotations, and notes."""
+    # Annotations explicitly (the FK also cascades): the count is reported, and a connection
+    # without PRAGMA foreign_keys would otherwise leave them behind on SQLite.
+    annotations = await session.execute(
+        delete(Annotation).where(
+            Annotation.message_id.in_(select(Message.id).where(Message.conversation_id.in_(conversation_ids)))
+        )
+    )
     messages = await session.execute(delete(Message).where(Message.conversation_id.in_(conversation_ids)))
     notes = await session.execute(delete(InternalNote).where(InternalNote.conversation_id.in_(conversation_ids)))
     await session.execute(delete(Conversation).where(Conversation.id.in_(conversation_ids)))
-    return messages.rowcount or 0, notes.rowcount or 0
+    return DeletedConversations(messages.rowcount or 0, notes.rowcount or 0, annotations.rowcount or 0)
 
 
 async def _sweep_orphan_trackers(

@@ -2,7 +2,9 @@
 
 A person is named within one tenant by an account number, the e-mail on an account, or one
 conversation id. What we hold: the account record, its tickets, conversations (transcript,
-notes, handoff summary, rating) and Rasa's tracker of each conversation, in both databases.
+notes, handoff summary, rating, reviewers' annotations of its messages), Rasa's tracker of
+each conversation, in both databases, and webhook events about those conversations and
+tickets (copies of the same data, so erased but not exported).
 
 Erasure deletes all but the account record (the client firm's master data, kept unless
 with_account) and appends an audit entry saying what was deleted, when and by whom,
@@ -21,9 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.accounts import normalize_account_number
 from bot.db.engine import Database
 from bot.db.errors import DomainError
-from bot.db.models import Account, AuditEntry, Conversation, InternalNote, Message, Tenant, Ticket
+from bot.db.models import Account, Annotation, AuditEntry, Conversation, InternalNote, Message, Tenant, Ticket
 from bot.db.types import utcnow
 from bot.db import audit
+from bot.privacy import outbox
 from bot.privacy.retention import delete_conversations
 from bot.privacy.tracker import TrackerStore
 
@@ -128,7 +131,10 @@ class Erased:
     conversations: int
     messages: int
     notes: int
+    annotations: int
     tickets: int
+    webhook_events: int
+    webhook_deliveries: int
     tracker_events: int
     accounts: int
 
@@ -150,13 +156,19 @@ async def erase_subject(
         held = await find_holdings(session, subject)
         # Rasa's copy first: if we stop in between, a second run still finds the conversations.
         tracker_events = await tracker.delete_senders(held.conversation_ids)
+        events, deliveries = await outbox.delete_events_about(
+            session, held.tenant_id, outbox.keys_about(held.conversation_ids, held.ticket_ids)
+        )
         tickets = await session.execute(delete(Ticket).where(Ticket.id.in_(held.ticket_ids)))
-        messages, notes = await delete_conversations(session, held.conversation_ids)
+        deleted = await delete_conversations(session, held.conversation_ids)
         accounts = 0
         if with_account and held.accounts:
             result = await session.execute(delete(Account).where(Account.id.in_([a.id for a in held.accounts])))
             accounts = result.rowcount or 0
-        erased = Erased(len(held.conversation_ids), messages, notes, tickets.rowcount or 0, tracker_events, accounts)
+        erased = Erased(
+            len(held.conversation_ids), deleted.messages, deleted.notes, deleted.annotations,
+            tickets.rowcount or 0, events, deliveries, tracker_events, accounts,
+        )
         await audit.record(
             session, actor, audit.SUBJECT_ERASED, tenant_id=held.tenant_id, target_kind=subject.kind,
             target_id=None if with_account else subject.audit_target,
@@ -176,6 +188,18 @@ async def _conversation_export(session: AsyncSession, conversation_id: str) -> d
         select(InternalNote).where(InternalNote.conversation_id == conversation_id).order_by(InternalNote.id)
     )
     data["notes"] = [_columns(n, skip=("id", "tenant_id", "conversation_id")) for n in notes]
+    # Reviewers' verdicts on the person's messages; who marked them is the firm's, not the person's.
+    annotations = await session.execute(
+        select(Message.seq, Annotation)
+        .join(Annotation, Annotation.message_id == Message.id)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(Message.seq)
+    )
+    data["annotations"] = [
+        {"message_seq": seq, **_columns(a, skip=("id", "tenant_id", "message_id", "marked_by_kind",
+                                                  "marked_by_id", "marked_by_name"))}
+        for seq, a in annotations
+    ]
     return data
 
 

@@ -88,8 +88,8 @@ async def test_erase_deletes_from_both_databases_and_records_what_when_and_by_wh
 
     erased = await erase_subject(database, tracker, Subject("nordlys", "email", ola.email), Actor.cli(), by="dpo")
 
-    assert erased.as_dict() == {"conversations": 1, "messages": 2, "notes": 1, "tickets": tickets,
-                                "tracker_events": 2, "accounts": 0}
+    assert erased.as_dict() == {"conversations": 1, "messages": 2, "notes": 1, "annotations": 0, "tickets": tickets,
+                                "webhook_events": 0, "webhook_deliveries": 0, "tracker_events": 2, "accounts": 0}
     async with database.sessionmaker() as session:
         assert await session.get(Conversation, conversation_id) is None
         assert await session.scalar(select(func.count()).select_from(Message).where(
