@@ -12,7 +12,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import text
 
 from bot.db import Database, TenantRef
-from bot.db.migrate import downgrade, upgrade
+from alembic.script import ScriptDirectory
+
+from bot.db.migrate import alembic_config, downgrade, upgrade
 from bot.db.public_ids import public_conversation_id
 from bot.db.webhooks import add_endpoint
 from tests.handoff.conftest import KARI, Desk, clock, desk  # noqa: F401 - fixtures
@@ -151,8 +153,18 @@ async def _execute(url: str, *statements: str) -> list[tuple[Any, ...]]:
         await database.dispose()
 
 
+MIGRATION = "0012_public_conversation_ids"
+
+
+def _revision_before(revision: str) -> str:
+    down = ScriptDirectory.from_config(alembic_config()).get_revision(revision).down_revision
+    assert isinstance(down, str)
+    return down
+
+
 async def test_migration_0012_gives_existing_conversations_the_ids_their_webhooks_used(empty_db_url: str) -> None:
-    await upgrade(empty_db_url, "0011_reports")
+    before = _revision_before(MIGRATION)
+    await upgrade(empty_db_url, before)
     await _execute(
         empty_db_url,
         "INSERT INTO tenants (id, slug, name, trade, language, time_zone, business_hours, branding,"
@@ -161,7 +173,7 @@ async def test_migration_0012_gives_existing_conversations_the_ids_their_webhook
         "INSERT INTO conversations (id, tenant_id, language) VALUES ('chat-1', 1, 'en'), ('chat-2', 1, 'nb')",
     )
 
-    await upgrade(empty_db_url, "0012_public_conversation_ids")
+    await upgrade(empty_db_url, MIGRATION)
 
     assert await _execute(empty_db_url, "SELECT id, public_id FROM conversations ORDER BY id") == [
         ("chat-1", public_conversation_id("chat-1")), ("chat-2", public_conversation_id("chat-2")),
@@ -173,7 +185,7 @@ async def test_migration_0012_gives_existing_conversations_the_ids_their_webhook
             f" VALUES ('chat-3', '{public_conversation_id('chat-1')}', 1, 'en')",
         )
 
-    await downgrade(empty_db_url, "0011_reports")
+    await downgrade(empty_db_url, before)
     assert await _execute(empty_db_url, "SELECT id FROM conversations ORDER BY id") == [("chat-1",), ("chat-2",)]
 
 
