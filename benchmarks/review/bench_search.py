@@ -28,9 +28,12 @@ from bot.review.filters import parse_filter
 from bot.review.search import search_conversations
 
 _FILL = """
-INSERT INTO conversations (id, tenant_id, state, language, handoff_reason, last_seq, created_at,
+INSERT INTO conversations (id, public_id, tenant_id, state, language, handoff_reason, last_seq, created_at,
                            last_activity_at, rating)
-SELECT 'bench' || lpad(n::text, 10, '0'), $1, 'resolved', CASE WHEN n % 10 < 3 THEN 'nb' ELSE 'en' END,
+SELECT 'bench' || lpad(n::text, 10, '0'),
+       -- bot.db.public_ids.public_conversation_id, in SQL
+       'conv_' || left(encode(sha256(convert_to('conversation:bench' || lpad(n::text, 10, '0'), 'UTF8')), 'hex'), 32),
+       $1, 'resolved', CASE WHEN n % 10 < 3 THEN 'nb' ELSE 'en' END,
        CASE WHEN n % 10 = 0 THEN 'customer_request' END, 10,
        $2::timestamptz - (n * interval '90 days' / $3), $2::timestamptz - (n * interval '90 days' / $3),
        CASE WHEN n % 10 < 3 THEN 1 + n % 5 END

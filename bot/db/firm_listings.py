@@ -2,6 +2,9 @@
 
 Keyset pagination: each page starts after the last row of the one before (newest first), so
 a page never repeats or skips rows when new ones arrive meanwhile.
+
+Conversations are named by their public id (bot.db.public_ids), never the raw id that
+resumes the customer's chat: lookups and page keys use conversations.public_id.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ class ConversationRow:
     account_number: str | None
 
 
-# (created_at, id) of the last conversation of the previous page.
+# (created_at, public_id) of the last conversation of the previous page.
 ConversationKey = tuple[datetime, str]
 
 
@@ -90,11 +93,11 @@ async def conversation_page(
         .where(Conversation.tenant_id == tenant_id)
     )
     if before is not None:
-        created, conversation_id = before
+        created, public_id = before
         query = query.where(
             or_(
                 Conversation.created_at < created,
-                and_(Conversation.created_at == created, Conversation.id < conversation_id),
+                and_(Conversation.created_at == created, Conversation.public_id < public_id),
             )
         )
     if state is not None:
@@ -104,16 +107,14 @@ async def conversation_page(
     if rated_only:
         query = query.where(Conversation.rating.is_not(None))
     rows = await session.execute(
-        query.order_by(Conversation.created_at.desc(), Conversation.id.desc()).limit(limit)
+        query.order_by(Conversation.created_at.desc(), Conversation.public_id.desc()).limit(limit)
     )
     return [ConversationRow(conversation, number) for conversation, number in rows.all()]
 
 
-async def conversation_of_tenant(
-    session: AsyncSession, tenant_id: int, conversation_id: str
-) -> Conversation | None:
+async def conversation_by_public_id(session: AsyncSession, tenant_id: int, public_id: str) -> Conversation | None:
     return await session.scalar(
-        select(Conversation).where(Conversation.tenant_id == tenant_id, Conversation.id == conversation_id)
+        select(Conversation).where(Conversation.tenant_id == tenant_id, Conversation.public_id == public_id)
     )
 
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, relationship
 
+from bot.db.public_ids import PUBLIC_ID_LENGTH, public_conversation_id
 from bot.db.types import Money, UTCDateTime, make_text_storable, utcnow
 
 # Deterministic constraint names: Alembic batch mode on SQLite needs named
@@ -240,6 +241,10 @@ VERIFIERS = ("site", "assistant")
 FALLBACK_KINDS = ("nlu", "dialogue")
 
 
+def _public_id_of_inserted_row(context: Any) -> str:
+    return public_conversation_id(context.get_current_parameters()["id"])
+
+
 class Conversation(Base):
     """One chat of a customer with a tenant's assistant (and later a human agent).
 
@@ -266,6 +271,11 @@ class Conversation(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # What firms see instead of the id (bot.db.public_ids, migration 0012): filled on insert
+    # from the id; bulk loads that bypass SQLAlchemy's defaults (COPY) must set it themselves.
+    public_id: Mapped[str] = mapped_column(
+        String(PUBLIC_ID_LENGTH), index=True, unique=True, default=_public_id_of_inserted_row
+    )
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id", ondelete="CASCADE"))
     state: Mapped[str] = mapped_column(String(16), default="bot", server_default="bot")
     verified_account_id: Mapped[int | None] = mapped_column(Integer)

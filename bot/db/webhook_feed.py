@@ -6,12 +6,11 @@ Payloads are a stable, documented contract (docs/webhooks.md): add fields, never
 
 No secrets and personal data only as stored (redacted). The conversation id a browser
 holds is a bearer secret (it resumes the chat), so events name a conversation by its
-public id, a one-way hash of it (public_conversation_id).
+public id, a one-way hash of it (bot.db.public_ids, the same id the public API shows).
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -20,16 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import Account, Agent, Conversation, Message, Ticket
+from bot.db.public_ids import public_conversation_id
 from bot.db.webhooks import record_event, wanted_by_any_endpoint
 
 MESSAGE_CREATED = "message.created"
-PUBLIC_ID_PREFIX = "conv_"
-
-
-def public_conversation_id(conversation_id: str) -> str:
-    """The id a firm sees for a conversation: stable, not reversible to the browser's id."""
-    digest = hashlib.sha256(f"conversation:{conversation_id}".encode()).hexdigest()
-    return f"{PUBLIC_ID_PREFIX}{digest[:32]}"
 
 
 def conversation_ordering_key(conversation_id: str) -> str:

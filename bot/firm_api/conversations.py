@@ -5,14 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from bot.db import audit
-from bot.db.firm_listings import ConversationKey, conversation_of_tenant, conversation_page, transcript_page
+from bot.db.firm_listings import ConversationKey, conversation_by_public_id, conversation_page, transcript_page
 from bot.db.models import CONVERSATION_STATES
 from bot.firm_api import cursor
 from bot.firm_api import schema as s
 from bot.firm_api.common import DEFAULT_LIMIT, PAGE_PARAMS, errors
 from bot.firm_api.errors import InvalidRequest, ResourceNotFound
 from bot.firm_api.operations import Call, Operation, Param, Reply, Response
-from bot.firm_api.views import conversation_view, message_view, rating_view
+from bot.firm_api.views import (
+    CONVERSATION_ID_MEANING,
+    conversation_id,
+    conversation_view,
+    message_view,
+    rating_view,
+)
 
 TAG = "Conversations"
 SINCE = Param("since", s.string(fmt="date-time"), "Only conversations started at or after this time (RFC 3339)")
@@ -40,7 +46,8 @@ async def _page(call: Call, kind: str, *, rated_only: bool) -> tuple[list[Any], 
     more = len(rows) > limit
     rows = rows[:limit]
     last = rows[-1].conversation if rows else None
-    next_cursor = cursor.encode(kind, [last.created_at.isoformat(), last.id]) if more and last else None
+    # The public id, not the raw one: a cursor is only base64, and the raw id resumes the chat.
+    next_cursor = cursor.encode(kind, [last.created_at.isoformat(), last.public_id]) if more and last else None
     return rows, next_cursor
 
 
@@ -55,7 +62,7 @@ async def list_ratings(call: Call) -> Reply:
 
 
 async def get_transcript(call: Call) -> Reply:
-    conversation_id = call.path["conversation_id"]
+    public_id = call.path["conversation_id"]
     limit = call.query.get("limit", 100)
     after = 0
     if "cursor" in call.query:
@@ -64,19 +71,20 @@ async def get_transcript(call: Call) -> Reply:
             raise InvalidRequest("query.cursor: not a cursor of this list")
         after = position[0]
     async with call.deps.database.sessionmaker.begin() as session:  # begin: the read is audited
-        if await conversation_of_tenant(session, call.tenant.id, conversation_id) is None:
+        conversation = await conversation_by_public_id(session, call.tenant.id, public_id)
+        if conversation is None:
             raise ResourceNotFound("No such conversation.")
-        await audit.record(
+        await audit.record(  # the raw id, as every other audit entry of a conversation names it
             session, audit.Actor.api_key(call.caller.key_id), audit.TRANSCRIPT_READ,
-            tenant_id=call.tenant.id, target_kind="conversation", target_id=conversation_id,
+            tenant_id=call.tenant.id, target_kind="conversation", target_id=conversation.id,
         )
-        messages = await transcript_page(session, call.tenant.id, conversation_id, after_seq=after, limit=limit + 1)
+        messages = await transcript_page(session, call.tenant.id, conversation.id, after_seq=after, limit=limit + 1)
     more = len(messages) > limit
     messages = messages[:limit]
     next_cursor = cursor.encode("messages", [messages[-1].seq]) if more else None
     return Reply(
         200,
-        {"conversation_id": conversation_id, "data": [message_view(m) for m in messages], "next_cursor": next_cursor},
+        {"conversation_id": public_id, "data": [message_view(m) for m in messages], "next_cursor": next_cursor},
     )
 
 
@@ -99,7 +107,7 @@ OPERATIONS = (
             "The stored copy, oldest first: card numbers, national identity numbers, e-mails, "
             "phones and bank accounts were replaced by placeholders before it was stored."
         ),
-        path_params=(Param("conversation_id", s.string(min_length=1, max_length=64), "The conversation's id", required=True),),
+        path_params=(Param("conversation_id", conversation_id(), CONVERSATION_ID_MEANING, required=True),),
         query=(
             Param("limit", s.integer(minimum=1, maximum=500), "Messages per page, 1-500 (default 100)"),
             PAGE_PARAMS[1],

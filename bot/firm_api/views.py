@@ -17,6 +17,7 @@ from bot.db.models import (
     Account,
     Message,
 )
+from bot.db.public_ids import public_conversation_id
 from bot.firm_api import schema as s
 
 TIME = s.string(fmt="date-time")
@@ -25,6 +26,18 @@ REFERENCE = s.string(
     min_length=1, max_length=20, description="The ticket's reference, e.g. NRD-1042", example="NRD-1042"
 )
 ACCOUNT_NUMBER = s.string(pattern="^[0-9]{8}$", description="8 digits", example="10000001")
+# Never the raw conversation id: that one resumes the customer's chat (bot.db.public_ids).
+CONVERSATION_ID_PATTERN = "^conv_[0-9a-f]{32}$"
+CONVERSATION_ID_MEANING = "The conversation's public id, the same as webhooks' conversation.id"
+CONVERSATION_ID_EXAMPLE = "conv_5f0c8a1e9b7d4c3a2e1f0b9a8c7d6e5f"
+
+
+def conversation_id(*, nullable: bool = False, description: str = CONVERSATION_ID_MEANING) -> s.Schema:
+    return s.string(
+        pattern=CONVERSATION_ID_PATTERN, nullable=nullable, description=description, example=CONVERSATION_ID_EXAMPLE
+    )
+
+
 CURSOR = s.string(min_length=1, max_length=200, description="next_cursor of the previous page")
 LIMIT = s.integer(minimum=1, maximum=100, description="Items per page (default 25)")
 
@@ -49,7 +62,9 @@ TICKET = s.obj(
         "subject": s.string(),
         "description": s.string(description="Stored redacted"),
         "account_number": s.string(nullable=True),
-        "conversation_id": s.string(nullable=True, description="The chat that opened it, if any"),
+        "conversation_id": conversation_id(
+            nullable=True, description="The chat that opened it, if any (its public id, as in webhooks)"
+        ),
         "public_reply": s.string(nullable=True, description="The latest reply the customer is told"),
         "public_reply_at": MAYBE_TIME,
         "created_at": TIME,
@@ -72,7 +87,9 @@ def ticket_view(row: TicketRow) -> dict[str, Any]:
         "subject": ticket.subject,
         "description": ticket.description,
         "account_number": row.account_number,
-        "conversation_id": ticket.conversation_id,
+        "conversation_id": (
+            None if ticket.conversation_id is None else public_conversation_id(ticket.conversation_id)
+        ),
         "public_reply": ticket.public_reply,
         "public_reply_at": _time(ticket.public_reply_at),
         "created_at": _time(ticket.created_at),
@@ -82,7 +99,7 @@ def ticket_view(row: TicketRow) -> dict[str, Any]:
 
 CONVERSATION = s.obj(
     {
-        "id": s.string(),
+        "id": conversation_id(),
         "state": s.string(enum=CONVERSATION_STATES),
         "language": s.string(enum=LANGUAGES),
         "verified_account_number": s.string(nullable=True),
@@ -104,7 +121,7 @@ CONVERSATION = s.obj(
 def conversation_view(row: ConversationRow) -> dict[str, Any]:
     c = row.conversation
     return {
-        "id": c.id,
+        "id": c.public_id,
         "state": c.state,
         "language": c.language,
         "verified_account_number": row.account_number,
@@ -120,7 +137,7 @@ def conversation_view(row: ConversationRow) -> dict[str, Any]:
 
 RATING = s.obj(
     {
-        "conversation_id": s.string(),
+        "conversation_id": conversation_id(),
         "rating": s.integer(minimum=1, maximum=5),
         "comment": s.string(nullable=True),
         "conversation_started_at": TIME,
@@ -133,7 +150,7 @@ RATING = s.obj(
 def rating_view(row: ConversationRow) -> dict[str, Any]:
     c = row.conversation
     return {
-        "conversation_id": c.id,
+        "conversation_id": c.public_id,
         "rating": c.rating,
         "comment": c.rating_comment,
         "conversation_started_at": _time(c.created_at),
@@ -165,7 +182,7 @@ def message_view(message: Message) -> dict[str, Any]:
 
 TRANSCRIPT = s.obj(
     {
-        "conversation_id": s.string(),
+        "conversation_id": conversation_id(),
         "data": s.array(s.ref("Message")),
         "next_cursor": s.string(nullable=True, description="null on the last page"),
     },

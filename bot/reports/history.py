@@ -25,6 +25,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import AgentTenant, Conversation, Message, Tenant, Ticket
+from bot.db.public_ids import public_conversation_id
 from bot.db.tickets import format_reference
 from bot.reports.requests import is_request
 
@@ -191,7 +192,8 @@ def _plan_conversation(
 
     add("bot", "Hei! Hva kan jeg hjelpe deg med?" if nb else "Hi! How can I help you today?")
     conversation: dict[str, Any] = {
-        "id": conversation_id, "tenant_id": tenant_id, "state": "bot", "language": language,
+        "id": conversation_id, "public_id": public_conversation_id(conversation_id),  # COPY skips defaults
+        "tenant_id": tenant_id, "state": "bot", "language": language,
         "handoff_reason": None, "handoff_summary": None, "created_at": started,
         "ended_at": None, "assigned_agent_id": None, "queued_at": None, "assigned_at": None,
         "resolved_at": None, "rating": None, "rating_comment": None,

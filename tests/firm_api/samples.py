@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.db.public_ids import public_conversation_id
 from bot.firm_api.app import ALL_OPERATIONS, MOUNT
 from bot.firm_api.operations import Operation
 
-NORDLYS_CONVERSATION = "conv-nordlys-api-1"
+NORDLYS_CONVERSATION = "conv-nordlys-api-1"  # the raw id (the widget's secret)
+NORDLYS_PUBLIC_CONVERSATION = public_conversation_id(NORDLYS_CONVERSATION)  # what the API names it
 ACCOUNT = {
     "name": "Kari Nordmann", "email": "kari@example.no", "phone": "+47 912 34 567", "postcode": "0150",
     "plan": "Fastpris", "amount_due": "310.00",
@@ -19,7 +21,7 @@ SAMPLES: dict[str, tuple[dict[str, str], Any]] = {
     "updateTicket": ({"reference": "NRD-1042"}, {"status": "pending"}),
     "replyToTicket": ({"reference": "NRD-1042"}, {"text": "Probe reply"}),
     "listConversations": ({}, None),
-    "getTranscript": ({"conversation_id": NORDLYS_CONVERSATION}, None),
+    "getTranscript": ({"conversation_id": NORDLYS_PUBLIC_CONVERSATION}, None),
     "listRatings": ({}, None),
     "putAccount": ({"account_number": "10000001"}, ACCOUNT),
     "putAccountsBatch": ({}, {"accounts": [{**ACCOUNT, "account_number": "10000001"}]}),

@@ -16,7 +16,7 @@ from bot.db import Account, Database, TenantRef, Ticket
 from bot.db.models import Conversation, Message
 
 from .conftest import ALL_SCOPES, KeyMaker, bearer
-from .samples import NORDLYS_CONVERSATION, ON_A_RESOURCE, OPERATIONS, SAMPLES, request_of
+from .samples import NORDLYS_CONVERSATION, NORDLYS_PUBLIC_CONVERSATION, ON_A_RESOURCE, OPERATIONS, SAMPLES, request_of
 
 
 @pytest.fixture
@@ -65,6 +65,7 @@ async def test_another_tenants_key_never_reaches_nordlys_data(
             assert status in (200, 201), (operation.operation_id, payload)
             text = str(payload)
             assert "NRD-" not in text and NORDLYS_CONVERSATION not in text, operation.operation_id
+            assert NORDLYS_PUBLIC_CONVERSATION not in text, operation.operation_id
 
     assert await snapshot(database, nordlys) == before
 
