@@ -153,7 +153,7 @@ async def _execute(url: str, *statements: str) -> list[tuple[Any, ...]]:
         await database.dispose()
 
 
-MIGRATION = "0012_public_conversation_ids"
+MIGRATION = "0013_public_conversation_ids"
 
 
 def _revision_before(revision: str) -> str:

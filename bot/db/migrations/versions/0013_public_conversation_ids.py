@@ -5,8 +5,8 @@ resumes the customer's chat, so the API must not show it; it looks conversations
 column instead (SQLite cannot compute sha256 in SQL, hence a stored column). Existing rows
 are filled here, in batches.
 
-Revision ID: 0012_public_conversation_ids
-Revises: 0011_reports
+Revision ID: 0013_public_conversation_ids
+Revises: 0012_privnew
 Create Date: 2026-12-06
 
 """
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012_public_conversation_ids"
-down_revision: str | Sequence[str] | None = "0011_reports"
+revision: str = "0013_public_conversation_ids"
+down_revision: str | Sequence[str] | None = "0012_privnew"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
