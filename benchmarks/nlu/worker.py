@@ -52,8 +52,13 @@ def train(config: str, nlu_data: str, model_dir: str) -> Dict[str, Any]:
 
 def classifier_view(parsed: Dict[str, Any]) -> Dict[str, Any]:
     """The classifier's own top two, looking through the FallbackClassifier (which, when it
-    fires, only puts nlu_fallback in front of the ranking), plus what the pipeline decided."""
+    fires, only puts nlu_fallback in front of the ranking) and through the OutOfScopeDetector's
+    verdict (which puts out_of_scope in front the same way), plus what the pipeline decided.
+    Before 2026-12-06 05:40 the detector's verdicts counted as the classifier's answer: the
+    `full` accuracies of pipelines with the detector were lowered by its refusals."""
     ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != FALLBACK_INTENT]
+    if (parsed.get("oos_detection") or {}).get("intent_replaced") and ranking:
+        ranking = ranking[1:]  # the detector's out_of_scope, not the classifier's
     top = ranking[0] if ranking else {"name": None, "confidence": 0.0}
     second = ranking[1]["confidence"] if len(ranking) > 1 else 0.0
     return {

@@ -23,7 +23,7 @@ from benchmarks.serve.machine import (
     raise_file_limit,
     versions,
 )
-from benchmarks.serve.options import BenchOptions
+from benchmarks.serve.options import ROOT, BenchOptions
 from benchmarks.serve.profile import profile_during
 from benchmarks.serve.report import goals, print_capacity, print_handoff, print_level
 from benchmarks.serve.stack import UNLIMITED_RATE, BenchStack, redis_url_for, start_stack
@@ -97,6 +97,7 @@ async def run_serving(options: BenchOptions) -> dict[str, Any]:
             "agent_messages_per_handoff": options.agent_messages,
             "idle_connections": options.connections,
             "file_limit": list(file_limit),
+            "model": str(options.model.relative_to(ROOT) if options.model.is_relative_to(ROOT) else options.model),
         },
         "anchors": ANCHORS,
         "load_average_at_start": load_average(),

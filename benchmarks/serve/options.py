@@ -34,6 +34,8 @@ class BenchOptions:
     cold_start: bool = False  # only the cold/warm start measurement (slow: trains a model)
     output: Path = RESULTS_DIR / "serve.json"
     keep_workdir: bool = False  # keep logs and databases of the run for inspection
+    # the Rasa model served (another pipeline's model compares CPU per turn on the same turns)
+    model: Path = ROOT / "models" / "assistant.tar.gz"
 
     @property
     def max_connections_needed(self) -> int:
@@ -102,6 +104,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", type=Path, default=None,
                    help="results file (default benchmarks/results/serve.json, "
                         "serve-cold-start.json with --cold-start)")
+    p.add_argument("--model", type=Path, default=defaults.model,
+                   help="Rasa model to serve (default models/assistant.tar.gz)")
     p.add_argument("--keep-workdir", action="store_true",
                    help="keep the run's logs and databases (the path is printed)")
     return p
@@ -127,4 +131,5 @@ def parse(argv: Sequence[str] | None = None) -> BenchOptions:
         cold_start=args.cold_start,
         output=output,
         keep_workdir=args.keep_workdir,
+        model=args.model.resolve(),
     )

@@ -79,6 +79,7 @@ def stack_config(database_url: str, log_dir: Path, options: BenchOptions) -> Sta
         with_gateway=True,
         rasa_servers=options.rasa_servers,
         redis_url=redis_url_for(options),
+        model=options.model,
     )
 
 
@@ -87,10 +88,11 @@ def bench_services(cfg: StackConfig, options: BenchOptions) -> list[list[Service
     extra = {
         "rasa": {"SANIC_WORKERS": str(options.sanic_workers)},
         "actions": {"ACTION_SERVER_SANIC_WORKERS": str(options.action_workers)},
-        # Every simulated customer comes from 127.0.0.1: the per-address limits would stop all
-        # but the first few. The per-tenant limit on new conversations stays as deployed.
+        # Every simulated customer comes from 127.0.0.1 and starts conversation after
+        # conversation: the limits on new conversations (tested in tests/gateway) would measure
+        # themselves, not the system.
         "gateway": {"RATE_LIMIT_PER_IP": UNLIMITED_RATE, "RATE_LIMIT_PER_CONVERSATION": UNLIMITED_RATE,
-                    "NEW_CONVERSATIONS_PER_ADDRESS": UNLIMITED_RATE},
+                    "NEW_CONVERSATIONS_PER_ADDRESS": UNLIMITED_RATE, "NEW_CONVERSATIONS_PER_TENANT": UNLIMITED_RATE},
     }
     return [
         [dataclasses.replace(spec, env=spec.env | extra.get(spec.name.split("-")[0], {}))

@@ -86,6 +86,11 @@ class OutOfScopeDetector(GraphComponent):
             "random_seed": 1,
             # featurizer names (aliases) to read; empty: every dense featurizer
             "featurizers": [],
+            # 0: one calibration per intent. A width (e.g. 384): the embedding is made of blocks of
+            # that width of which a message fills one (LanguageRoutedFeaturizer: MiniLM for English,
+            # e5 for Norwegian); each block's similarities have their own scale, so every intent is
+            # calibrated per block, and a message is judged against the held-out examples of its block.
+            "calibration_block": 0,
         }
 
     @classmethod
@@ -140,8 +145,11 @@ class OutOfScopeDetector(GraphComponent):
         scores = self._held_out_scores(reference, intents)
         self._reference = reference
         self._calibration = {"": np.sort(scores)}
-        for intent in np.unique(intents):
-            self._calibration[str(intent)] = np.sort(scores[intents == intent])
+        blocks = np.array([self._block_of(x) for x in reference])
+        for block in np.unique(blocks):
+            self._calibration[block] = np.sort(scores[blocks == block])
+            for intent in np.unique(intents[blocks == block]):
+                self._calibration[f"{intent}{block}"] = np.sort(scores[(intents == intent) & (blocks == block)])
         self._persist()
         return self._resource
 
@@ -190,11 +198,24 @@ class OutOfScopeDetector(GraphComponent):
         outside = self._similarity(queries, self._negatives)
         return inside, inside - np.maximum(0.0, outside - inside)
 
-    def p_value(self, score: float, intent: Optional[Text]) -> float:
-        """Conformal p-value: share of held-out in-domain examples (of `intent` when it has enough)
-        that scored at most this, counting the message itself."""
-        scores = self._calibration.get(intent or "")
-        if scores is None or len(scores) < self._config["min_calibration_examples"]:
+    def _block_of(self, vector: np.ndarray) -> Text:
+        """"" without calibration blocks, else "@<index of the block holding most of the vector>"."""
+        width = int(self._config["calibration_block"])
+        if not width or vector.shape[0] % width:
+            return ""
+        return f"@{int(np.argmax(np.linalg.norm(vector.reshape(-1, width), axis=1)))}"
+
+    def p_value(self, score: float, intent: Optional[Text], block: Text = "") -> float:
+        """Conformal p-value: share of held-out in-domain examples (of `intent` when it has enough;
+        of the message's calibration block when there are blocks) that scored at most this,
+        counting the message itself."""
+        enough = self._config["min_calibration_examples"]
+        scores = None
+        for key in (f"{intent or ''}{block}", block, ""):
+            scores = self._calibration.get(key)
+            if scores is not None and len(scores) >= enough:
+                break
+        if scores is None or not len(scores):
             scores = self._calibration[""]
         at_most = int(np.searchsorted(scores, score, side="right"))
         return (at_most + 1) / (len(scores) + 1)
@@ -212,7 +233,7 @@ class OutOfScopeDetector(GraphComponent):
             predicted = self._classified_intent(message)
             inside, score = self._score(embedding[np.newaxis, :], self._reference)
             similarity, score = float(inside[0]), float(score[0])
-            p = self.p_value(score, predicted)
+            p = self.p_value(score, predicted, self._block_of(embedding))
             far = p <= self._config["alpha"]
             # the classifier's own out_of_scope stays as it is (its confidence, its ranking)
             replaced = far and predicted != out_of_scope
@@ -243,7 +264,8 @@ class OutOfScopeDetector(GraphComponent):
             negatives = self._negatives if self._negatives is not None else np.zeros((0, self._reference.shape[1]), np.float32)
             np.savez(directory / ARRAYS_FILE, reference=self._reference, negatives=negatives,
                      **{f"calibration_{i}": self._calibration[name] for i, name in enumerate(intents)})
-            meta = {"calibration_intents": intents, "k": self._config["k"], "folds": self._config["folds"]}
+            meta = {"calibration_intents": intents, "k": self._config["k"], "folds": self._config["folds"],
+                    "calibration_block": int(self._config["calibration_block"])}
             (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
@@ -267,5 +289,6 @@ class OutOfScopeDetector(GraphComponent):
             logger.debug("OutOfScopeDetector: no trained model in '%s'", resource.name)
             return cls.create(config, model_storage, resource, execution_context)
         # k and folds shaped the calibration: the stored values win over a changed config
-        return cls({**config, "k": meta["k"], "folds": meta["folds"]}, model_storage, resource, reference, calibration, negatives)
+        stored = {"k": meta["k"], "folds": meta["folds"], "calibration_block": meta.get("calibration_block", 0)}
+        return cls({**config, **stored}, model_storage, resource, reference, calibration, negatives)
 
