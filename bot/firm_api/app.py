@@ -11,17 +11,20 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
-from bot.firm_api import accounts, conversations, tickets
+from bot.firm_api import accounts, conversations, reports, tickets
 from bot.firm_api.deps import FirmApiDeps
 from bot.firm_api.docs_page import STYLESHEET, render_docs
 from bot.firm_api.errors import FirmApiError
 from bot.firm_api.keys import DEPS
 from bot.firm_api.openapi import openapi_document
 from bot.firm_api.operations import Operation, route_handler
-from bot.firm_api.views import COMPONENTS
+from bot.firm_api.views import COMPONENTS as VIEW_COMPONENTS
 
 MOUNT = "/api"
-ALL_OPERATIONS: tuple[Operation, ...] = (*tickets.OPERATIONS, *conversations.OPERATIONS, *accounts.OPERATIONS)
+ALL_OPERATIONS: tuple[Operation, ...] = (
+    *tickets.OPERATIONS, *conversations.OPERATIONS, *accounts.OPERATIONS, *reports.OPERATIONS
+)
+COMPONENTS = {**VIEW_COMPONENTS, **reports.COMPONENTS}
 
 
 def create_firm_api_app(deps: Callable[[], FirmApiDeps]) -> web.Application:

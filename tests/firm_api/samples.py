@@ -26,7 +26,10 @@ SAMPLES: dict[str, tuple[dict[str, str], Any]] = {
     "putAccount": ({"account_number": "10000001"}, ACCOUNT),
     "putAccountsBatch": ({}, {"accounts": [{**ACCOUNT, "account_number": "10000001"}]}),
     "deleteAccount": ({"account_number": "10000004"}, None),  # not one the PUTs above create
+    "getReport": ({}, None),
 }
+# Required query parameters, where an operation has some.
+QUERIES = {"getReport": "from=2026-11-02&to=2026-11-08"}
 # Operations aimed at one existing resource of nordlys: another tenant's key gets 404 for them.
 ON_A_RESOURCE = {"getTicket", "updateTicket", "replyToTicket", "getTranscript", "deleteAccount"}
 
@@ -36,6 +39,8 @@ def request_of(operation: Operation) -> tuple[str, str, Any]:
     path = MOUNT + operation.path
     for name, value in params.items():
         path = path.replace(f"{{{name}}}", value)
+    if operation.operation_id in QUERIES:
+        path += "?" + QUERIES[operation.operation_id]
     return operation.method, path, body
 
 
