@@ -27,6 +27,7 @@ from bot.portal.review_routes import add_review_routes
 from bot.portal.settings_routes import add_settings_routes
 from bot.portal.reports_routes import add_reports_routes
 from bot.portal.users_routes import add_users_routes
+from bot.portal.webhooks_routes import add_webhooks_routes
 from bot.redaction.events import TextRedactor
 
 
@@ -63,4 +64,5 @@ def create_portal_app(settings: PortalSettings, deps: Callable[[], PortalDeps]) 
     # Each area of the portal adds its pages with one line here:
     # add_settings_routes(app); add_reports_routes(app); add_review_routes(app)
     add_review_routes(app)
+    add_webhooks_routes(app)
     return app

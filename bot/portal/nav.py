@@ -27,6 +27,7 @@ NAV: list[NavEntry] = [
     NavEntry("faq", "FAQ answers", "settings/faq"),
     NavEntry("settings", "Settings", "settings"),
     NavEntry("changes", "Changes", "settings/changes"),
+    NavEntry("webhooks", "Webhooks", "webhooks"),
 ]
 
 

@@ -66,20 +66,31 @@ PORTAL_ENDPOINTS = [
         Endpoint("GET", f"reports/{name}.csv")
         for name in ("conversations", "handoffs", "times", "agent_hours", "csat", "intents", "faq", "fallbacks")
     ),
+    # webhooks (bot/portal/webhooks_routes.py)
+    Endpoint("GET", "webhooks"),
+    Endpoint("POST", "webhooks", write=True, form={"url": "https://hooks.example.no/in", "events": "ticket.created"}),
+    Endpoint("POST", "webhooks/{endpoint_id}/events", write=True, form={"events": "ticket.updated"}),
+    Endpoint("POST", "webhooks/{endpoint_id}/enabled", write=True, form={"enabled": "no"}),
+    Endpoint("POST", "webhooks/{endpoint_id}/rotate", write=True, form={"overlap_hours": "1"}),
+    Endpoint("POST", "webhooks/{endpoint_id}/delete", write=True),
+    Endpoint("POST", "webhooks/deliveries/{delivery_id}/redeliver", write=True),
 ]
 
 # Ids of rows each tenant owns, for the paths that name one: filled per test by tenant_rows.
 TENANT_ROWS: dict[str, dict[str, int]] = {}
-NO_ROWS = {"message_id": 1, "annotation_id": 1}
+NO_ROWS = {"message_id": 1, "annotation_id": 1, "endpoint_id": 1, "delivery_id": 1}
 
 
 @pytest.fixture(autouse=True)
 async def tenant_rows(portal_db):
-    """In every demo tenant: a conversation with a customer message, marked by a reviewer."""
+    """In every demo tenant: a conversation with a customer message, marked by a reviewer,
+    and a webhook endpoint with one delivery."""
+    from tests.portal.webhook_support import seed_endpoint_with_delivery
     from tests.review.support import seed_marked_message
 
     for slug in ("nordlys", "fjordnett", "lighthouse"):
-        TENANT_ROWS[slug] = await seed_marked_message(portal_db, slug)
+        TENANT_ROWS[slug] = {**await seed_marked_message(portal_db, slug),
+                             **await seed_endpoint_with_delivery(portal_db, slug)}
     yield
     TENANT_ROWS.clear()
 
