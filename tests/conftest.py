@@ -248,11 +248,41 @@ async def lighthouse(database: Database) -> TenantRef:
     return await _demo_tenant(database, "lighthouse")
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+# Suites that test what the backend does not change: the browser's view of pages (the data they
+# show is tested on both backends below them), the firm API's schema fuzzing and the portal's
+# access matrix (the tenant checks are the same SQL as the data tests run on PostgreSQL). They
+# run on SQLite only, to keep `make test` within its time budget; TEST_FULL_MATRIX=1 runs them
+# on PostgreSQL too.
+ONE_BACKEND_MODULES = {"test_schemathesis.py", "test_tenant_isolation.py"}
+
+
+def _on_one_backend_only(item: pytest.Item) -> bool:
+    path = item.path
+    if path.name == "test_tenant_isolation.py" and path.parent.name != "portal":
+        return False  # the console's and gateway's matrices keep both backends
+    return (
+        item.get_closest_marker("browser") is not None
+        or "browser" in path.parts
+        or "browser" in path.name
+        or path.name in ONE_BACKEND_MODULES
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    full_matrix = os.environ.get("TEST_FULL_MATRIX", "") == "1"
+    kept: list[pytest.Item] = []
+    deselected: list[pytest.Item] = []
     for item in items:
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgresql":
+            if not full_matrix and _on_one_backend_only(item):
+                deselected.append(item)
+                continue
             item.add_marker(pytest.mark.postgres)
+        kept.append(item)
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = kept
 
 
 # --- the real system (Rasa server, action server, gateway), as `make run` starts it ---------

@@ -53,8 +53,11 @@ def reporting_understanding(
             intent = understood_intent(SAVED_PARSE_DATA.get())
         finally:
             SAVED_PARSE_DATA.reset(token)
-        if intent is not None and isinstance(message.output_channel, CollectingOutputChannel):
-            message.output_channel.messages.append(
+        channel = message.output_channel
+        # A turn Rasa stays silent on (a tracker paused by the handoff: a person answers now)
+        # stays an empty answer; the note rides only on an answer.
+        if intent is not None and isinstance(channel, CollectingOutputChannel) and channel.messages:
+            channel.messages.append(
                 {"recipient_id": message.sender_id, "custom": {"turn": {"intent": intent}}}
             )
 

@@ -32,6 +32,7 @@ CHANGES = {  # admin endpoint -> the change its entry names
     ("POST", "/tenants/nordlys/canned"): "canned.added",
     ("DELETE", "/tenants/nordlys/canned/takk"): "canned.removed",
     ("PUT", "/tenants/nordlys/faq/opening_hours/en"): "faq.replaced",
+    ("POST", "/tenants/nordlys/api-keys"): "api_key.created",
 }
 
 
