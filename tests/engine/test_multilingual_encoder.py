@@ -66,7 +66,9 @@ def test_a_changed_model_file_is_refused_before_loading(tmp_path):
 def test_embeddings_match_the_golden_values(encoder):
     vectors = encoder.encode(list(GOLDEN))
     directions = np.random.default_rng(GOLDEN_SEED).standard_normal((EMBEDDING_DIMENSIONS, 8))
-    np.testing.assert_allclose(vectors @ directions, np.array(list(GOLDEN.values())), atol=2e-3)
+    # The 4-bit kernels round differently on different CPUs (seen: 0.023 between two machines of
+    # this workplace, on projections of size ~2); another model or broken weights differ by ~1.
+    np.testing.assert_allclose(vectors @ directions, np.array(list(GOLDEN.values())), atol=0.05)
 
 
 def test_embeddings_are_deterministic_unit_vectors_alone_or_in_a_batch(encoder):
