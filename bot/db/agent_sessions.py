@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.bearer_sessions import active_session, revoke_session
 from bot.db.models import AgentSession
 
 
@@ -36,23 +37,12 @@ async def active_agent_session(
     session: AsyncSession, token_hash: str, *, now: datetime
 ) -> AgentSession | None:
     """The session with that token hash if it is neither revoked nor expired."""
-    return await session.scalar(
-        select(AgentSession).where(
-            AgentSession.token_hash == token_hash,
-            AgentSession.revoked.is_(False),
-            AgentSession.expires_at > now,
-        )
-    )
+    return await active_session(session, AgentSession, token_hash, now=now)
 
 
 async def revoke_agent_session(session: AsyncSession, token_hash: str) -> bool:
     """End one session (logout); False when there was no live session with that token."""
-    result = await session.execute(
-        update(AgentSession)
-        .where(AgentSession.token_hash == token_hash, AgentSession.revoked.is_(False))
-        .values(revoked=True)
-    )
-    return result.rowcount > 0
+    return await revoke_session(session, AgentSession, token_hash)
 
 
 async def revoke_all_agent_sessions(session: AsyncSession, agent_id: int) -> int:

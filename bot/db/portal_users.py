@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.errors import DomainError
+from bot.db.bearer_sessions import active_session, revoke_session
 from bot.db.models import PORTAL_ROLES, Agent, PortalInvite, PortalSession, PortalUser, Tenant
 
 EMAIL_MAX_CHARS = 254
@@ -186,22 +187,11 @@ async def active_portal_session(
     session: AsyncSession, token_hash: str, *, now: datetime
 ) -> PortalSession | None:
     """The session with that token hash if it is neither revoked nor expired."""
-    return await session.scalar(
-        select(PortalSession).where(
-            PortalSession.token_hash == token_hash,
-            PortalSession.revoked.is_(False),
-            PortalSession.expires_at > now,
-        )
-    )
+    return await active_session(session, PortalSession, token_hash, now=now)
 
 
 async def revoke_portal_session(session: AsyncSession, token_hash: str) -> bool:
-    result = await session.execute(
-        update(PortalSession)
-        .where(PortalSession.token_hash == token_hash, PortalSession.revoked.is_(False))
-        .values(revoked=True)
-    )
-    return result.rowcount > 0
+    return await revoke_session(session, PortalSession, token_hash)
 
 
 async def revoke_all_portal_sessions(session: AsyncSession, user_id: int) -> int:

@@ -1,0 +1,34 @@
+"""What agent sessions (console) and portal sessions share: a row per sign-in, found and ended
+by the hash of its bearer token. Each caller names its own table."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import select
+
+from bot.db.models import AgentSession, PortalSession
+
+SessionRow = TypeVar("SessionRow", AgentSession, PortalSession)
+
+
+async def active_session(
+    session: AsyncSession, table: type[SessionRow], token_hash: str, *, now: datetime
+) -> SessionRow | None:
+    """The session with that token hash if it is neither revoked nor expired."""
+    return await session.scalar(
+        select(table).where(
+            table.token_hash == token_hash, table.revoked.is_(False), table.expires_at > now
+        )
+    )
+
+
+async def revoke_session(session: AsyncSession, table: type[SessionRow], token_hash: str) -> bool:
+    """End one session (sign-out); False when there was no live session with that token."""
+    result = await session.execute(
+        update(table).where(table.token_hash == token_hash, table.revoked.is_(False)).values(revoked=True)
+    )
+    return result.rowcount > 0
