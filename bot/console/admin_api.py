@@ -10,123 +10,45 @@ made it, and never in a log line (error logs carry only code and route).
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.console import views
+from bot.console.admin_http import (
+    admin_errors,
+    admin_for_change,
+    body_boolean,
+    body_integer,
+    body_string,
+    body_strings,
+    require_admin,
+    secret_response,
+)
 from bot.console.api import json_body
-from bot.console.errors import Conflict, Forbidden, to_gateway_error
-from bot.console.session_auth import agent_for_change, current_agent
 from bot.db import agents as agent_store
-from bot.db.agents import AgentNotFound, DuplicateAgentEmail, InvalidAgentData
-from bot.db.api_keys import ApiKeyNotFound, InvalidApiKeyData
-from bot.db.audit import Actor
-from bot.db.canned import InvalidCannedResponse, normalize_shortcut
-from bot.db.errors import DomainError, TenantNotFound
-from bot.db.faq_admin import InvalidFaqAnswer
+from bot.db.agents import AgentNotFound
+from bot.db.api_keys import ApiKeyNotFound
+from bot.db.canned import normalize_shortcut
+from bot.db.errors import TenantNotFound
 from bot.db.models import LANGUAGES, Agent, ApiKey, FaqAnswer
-from bot.db.tenant_admin import DuplicateTenant, InvalidTenantData, NewTenant
+from bot.db.tenant_admin import NewTenant
 from bot.db.tenants import TenantRef
 from bot.gateway.errors import BadRequest, GatewayError, NotFound
 from bot.console.keys import AGENT_HUB, DATABASE
 from bot.admin import use_cases as admin
 from bot.admin.cli import DEFAULT_BUSINESS_HOURS
-from bot.handoff.business_hours import InvalidBusinessHours
-from bot.handoff.errors import WeakPassword
 
-ADMIN_ROLE = "admin"
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 Sessionmaker = async_sessionmaker[AsyncSession]
 
 
-# --- access and errors ----------------------------------------------------------------
-
-
-async def _admin(request: web.Request) -> None:
-    """A read: a logged-in admin, else 401 / 403."""
-    _require_admin_role((await current_agent(request)).scope.role)
-
-
-async def _admin_for_change(request: web.Request) -> Actor:
-    """A write: a logged-in admin with the session's CSRF token, else 401 / 403; returns who
-    they are for the audit log."""
-    scope = (await agent_for_change(request)).scope
-    _require_admin_role(scope.role)
-    return Actor.agent(scope)
-
-
-def _require_admin_role(role: str) -> None:
-    if role != ADMIN_ROLE:
-        raise Forbidden("Only admins may do that.")
-
-
-def _admin_errors(handler: Handler) -> Handler:
-    """The admin use cases' errors as HTTP answers: bad input 400, unknown 404, duplicate 409."""
-
-    async def wrapped(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except (
-            InvalidTenantData,
-            InvalidAgentData,
-            InvalidCannedResponse,
-            InvalidFaqAnswer,
-            InvalidBusinessHours,
-            InvalidApiKeyData,
-        ) as error:
-            raise BadRequest(str(error)) from None
-        except WeakPassword as error:  # its message states the policy, never the password
-            raise BadRequest(f"password: {error}") from None
-        except (TenantNotFound, AgentNotFound) as error:
-            raise NotFound(f"{str(error).capitalize()}.") from None
-        except (DuplicateTenant, DuplicateAgentEmail) as error:
-            raise Conflict(f"{str(error).capitalize()}.") from None
-        except DomainError as error:
-            raise to_gateway_error(error) from None
-
-    wrapped.__name__ = handler.__name__
-    wrapped.__doc__ = handler.__doc__
-    return wrapped
+# --- local helpers ------------------------------------------------------------
 
 
 def _body_tenants(error: TenantNotFound) -> GatewayError:
     """An unknown slug named in the body is bad input (in the path it is 404)."""
     return BadRequest(f"tenants: no tenant {error.slug!r}")
-
-
-# --- input ------------------------------------------------------------------------------
-
-
-def _string(body: dict[str, Any], name: str, *, default: str | None = None) -> str:
-    value = body.get(name, default)
-    if not isinstance(value, str):
-        raise BadRequest(f"'{name}' is required and must be a string.")
-    return value
-
-
-def _strings(body: dict[str, Any], name: str, *, default: list[str] | None = None) -> list[str]:
-    value = body.get(name, default)
-    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise BadRequest(f"'{name}' is required and must be a list of strings.")
-    return value
-
-
-def _integer(body: dict[str, Any], name: str, default: int) -> int:
-    value = body.get(name, default)
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise BadRequest(f"'{name}' must be a whole number.")
-    return value
-
-
-def _boolean(body: dict[str, Any], name: str, default: bool) -> bool:
-    value = body.get(name, default)
-    if not isinstance(value, bool):
-        raise BadRequest(f"'{name}' must be true or false.")
-    return value
 
 
 def _agent_id(request: web.Request) -> int:
@@ -136,46 +58,40 @@ def _agent_id(request: web.Request) -> int:
     return int(raw)
 
 
-def _secret_response(payload: dict[str, Any], status: int = 200) -> web.Response:
-    response = web.json_response(payload, status=status)
-    response.headers["Cache-Control"] = "no-store"  # carries a secret
-    return response
-
-
 # --- tenants ------------------------------------------------------------------------------
 
 
-@_admin_errors
+@admin_errors
 async def create_tenant(request: web.Request) -> web.Response:
     """A new tenant; its identity secret is in this answer only."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request)
     hours = body.get("business_hours", json.loads(DEFAULT_BUSINESS_HOURS))
     if not isinstance(hours, dict):
         raise BadRequest("'business_hours' must be an object like {\"mon\": [[\"08:00\", \"16:00\"]], ...}.")
     spec = NewTenant(
-        slug=_string(body, "slug"),
-        name=_string(body, "name"),
-        trade=_string(body, "trade"),
-        language=_string(body, "language"),
-        time_zone=_string(body, "time_zone"),
-        currency=_string(body, "currency"),
-        ticket_prefix=_string(body, "ticket_prefix"),
+        slug=body_string(body, "slug"),
+        name=body_string(body, "name"),
+        trade=body_string(body, "trade"),
+        language=body_string(body, "language"),
+        time_zone=body_string(body, "time_zone"),
+        currency=body_string(body, "currency"),
+        ticket_prefix=body_string(body, "ticket_prefix"),
         business_hours=hours,
-        allowed_origins=tuple(_strings(body, "allowed_origins", default=[])),
-        auto_assign=_boolean(body, "auto_assign", True),
+        allowed_origins=tuple(body_strings(body, "allowed_origins", default=[])),
+        auto_assign=body_boolean(body, "auto_assign", True),
     )
     tenant, secret = await admin.create_tenant(request.app[DATABASE].sessionmaker, spec, actor=actor)
-    return _secret_response({"tenant": _tenant_view(tenant), "identity_secret": secret}, status=201)
+    return secret_response({"tenant": _tenant_view(tenant), "identity_secret": secret}, status=201)
 
 
-@_admin_errors
+@admin_errors
 async def rotate_identity_secret(request: web.Request) -> web.Response:
     """A new identity secret for the tenant (in this answer only); the old one stops verifying."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     slug = request.match_info["slug"]
     secret = await admin.rotate_identity_secret(request.app[DATABASE].sessionmaker, slug, actor=actor)
-    return _secret_response({"tenant": slug, "identity_secret": secret})
+    return secret_response({"tenant": slug, "identity_secret": secret})
 
 
 def _tenant_view(tenant: TenantRef) -> dict[str, Any]:
@@ -185,22 +101,22 @@ def _tenant_view(tenant: TenantRef) -> dict[str, Any]:
 # --- agents ---------------------------------------------------------------------------------
 
 
-@_admin_errors
+@admin_errors
 async def create_agent(request: web.Request) -> web.Response:
     """A new agent; the password is taken from the body and never echoed."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request)
-    tenant_slugs = _strings(body, "tenants", default=[])
+    tenant_slugs = body_strings(body, "tenants", default=[])
     try:
         agent = await admin.create_agent(
             request.app[DATABASE].sessionmaker,
-            email=_string(body, "email"),
-            display_name=_string(body, "display_name"),
-            password=_string(body, "password"),
-            role=_string(body, "role", default="agent"),
+            email=body_string(body, "email"),
+            display_name=body_string(body, "display_name"),
+            password=body_string(body, "password"),
+            role=body_string(body, "role", default="agent"),
             tenant_slugs=tenant_slugs,
-            languages=_strings(body, "languages", default=["en"]),
-            max_concurrent_chats=_integer(
+            languages=body_strings(body, "languages", default=["en"]),
+            max_concurrent_chats=body_integer(
                 body, "max_concurrent_chats", agent_store.DEFAULT_MAX_CONCURRENT_CHATS
             ),
             actor=actor,
@@ -210,11 +126,11 @@ async def create_agent(request: web.Request) -> web.Response:
     return web.json_response({"agent": _agent_view(agent, tenant_slugs)}, status=201)
 
 
-@_admin_errors
+@admin_errors
 async def set_agent_tenants(request: web.Request) -> web.Response:
     """Replace the agent's tenants; their open chats of dropped tenants go back to the queue."""
-    actor = await _admin_for_change(request)
-    slugs = _strings(await json_body(request), "tenants")
+    actor = await admin_for_change(request)
+    slugs = body_strings(await json_body(request), "tenants")
     sessionmaker = request.app[DATABASE].sessionmaker
     agent_id = _agent_id(request)
     email = await _agent_email(sessionmaker, agent_id)
@@ -226,10 +142,10 @@ async def set_agent_tenants(request: web.Request) -> web.Response:
     return web.json_response({"tenants": list(dict.fromkeys(slugs)), "requeued": requeued})
 
 
-@_admin_errors
+@admin_errors
 async def set_agent_languages(request: web.Request) -> web.Response:
-    actor = await _admin_for_change(request)
-    languages = _strings(await json_body(request), "languages")
+    actor = await admin_for_change(request)
+    languages = body_strings(await json_body(request), "languages")
     sessionmaker = request.app[DATABASE].sessionmaker
     agent_id = _agent_id(request)
     await admin.set_agent_languages(
@@ -240,11 +156,11 @@ async def set_agent_languages(request: web.Request) -> web.Response:
         return web.json_response({"languages": list(stored.languages) if stored else []})
 
 
-@_admin_errors
+@admin_errors
 async def reset_password(request: web.Request) -> web.Response:
     """Set a new password and end every session of the agent (the password is never echoed)."""
-    actor = await _admin_for_change(request)
-    password = _string(await json_body(request), "password")
+    actor = await admin_for_change(request)
+    password = body_string(await json_body(request), "password")
     sessionmaker = request.app[DATABASE].sessionmaker
     agent_id = _agent_id(request)
     email = await _agent_email(sessionmaker, agent_id)
@@ -277,19 +193,19 @@ def _agent_view(agent: Agent, tenant_slugs: list[str]) -> dict[str, Any]:
 # --- canned responses and FAQ answers -------------------------------------------------------
 
 
-@_admin_errors
+@admin_errors
 async def list_canned(request: web.Request) -> web.Response:
-    await _admin(request)
+    await require_admin(request)
     responses = await admin.canned_responses(request.app[DATABASE].sessionmaker, request.match_info["slug"])
     return web.json_response({"canned": [views.canned_view(item) for item in responses]})
 
 
-@_admin_errors
+@admin_errors
 async def put_canned(request: web.Request) -> web.Response:
     """Add a canned response (201) or replace the text of its shortcut (200)."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request)
-    shortcut, text = _string(body, "shortcut"), _string(body, "text")
+    shortcut, text = body_string(body, "shortcut"), body_string(body, "text")
     added = await admin.put_canned_response(
         request.app[DATABASE].sessionmaker, request.match_info["slug"], shortcut, text, actor=actor
     )
@@ -299,9 +215,9 @@ async def put_canned(request: web.Request) -> web.Response:
     )
 
 
-@_admin_errors
+@admin_errors
 async def remove_canned(request: web.Request) -> web.Response:
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     slug, shortcut = request.match_info["slug"], request.match_info["shortcut"]
     if not await admin.remove_canned_response(
         request.app[DATABASE].sessionmaker, slug, shortcut, actor=actor
@@ -310,10 +226,10 @@ async def remove_canned(request: web.Request) -> web.Response:
     return web.json_response({"removed": normalize_shortcut(shortcut)})
 
 
-@_admin_errors
+@admin_errors
 async def list_faq(request: web.Request) -> web.Response:
     """The tenant's FAQ answers, optionally of one language (?language=nb)."""
-    await _admin(request)
+    await require_admin(request)
     language = request.query.get("language")
     if language is not None and language not in LANGUAGES:
         raise BadRequest(f"language must be one of {', '.join(LANGUAGES)}.")
@@ -323,11 +239,11 @@ async def list_faq(request: web.Request) -> web.Response:
     return web.json_response({"faq": [_faq_view(answer) for answer in answers]})
 
 
-@_admin_errors
+@admin_errors
 async def put_faq(request: web.Request) -> web.Response:
     """Add (201) or replace (200) the tenant's answer for a response key and language."""
-    actor = await _admin_for_change(request)
-    answer = _string(await json_body(request), "answer")
+    actor = await admin_for_change(request)
+    answer = body_string(await json_body(request), "answer")
     key, language = request.match_info["key"], request.match_info["language"]
     added = await admin.set_faq_answer(
         request.app[DATABASE].sessionmaker, request.match_info["slug"], key, language, answer, actor=actor
@@ -345,29 +261,29 @@ def _faq_view(answer: FaqAnswer) -> dict[str, Any]:
 # --- API keys of the public REST API -----------------------------------------------------------
 
 
-@_admin_errors
+@admin_errors
 async def list_api_keys(request: web.Request) -> web.Response:
     """The tenant's API keys: prefix, name, scopes, last use, revocation (never the key)."""
-    await _admin(request)
+    await require_admin(request)
     rows = await admin.list_api_keys(request.app[DATABASE].sessionmaker, request.match_info["slug"])
     return web.json_response({"api_keys": [_api_key_view(row) for row in rows]})
 
 
-@_admin_errors
+@admin_errors
 async def create_api_key(request: web.Request) -> web.Response:
     """A new key; the key itself is in this answer only (stored as a hash)."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request)
     row, key = await admin.create_api_key(
-        request.app[DATABASE].sessionmaker, request.match_info["slug"], _string(body, "name"),
-        _strings(body, "scopes"), actor=actor,
+        request.app[DATABASE].sessionmaker, request.match_info["slug"], body_string(body, "name"),
+        body_strings(body, "scopes"), actor=actor,
     )
-    return _secret_response({"api_key": _api_key_view(row), "key": key}, status=201)
+    return secret_response({"api_key": _api_key_view(row), "key": key}, status=201)
 
 
-@_admin_errors
+@admin_errors
 async def revoke_api_key(request: web.Request) -> web.Response:
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     try:
         row = await admin.revoke_api_key(
             request.app[DATABASE].sessionmaker, request.match_info["slug"], request.match_info["prefix"],

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.console.admin_api import _admin, _admin_errors, _admin_for_change, _secret_response, _string
+from bot.console.admin_http import require_admin, admin_errors, admin_for_change, secret_response, body_string
 from bot.console.api import json_body
 from bot.console.errors import Conflict
 from bot.console.keys import DATABASE, SETTINGS
@@ -39,7 +39,7 @@ def _portal_errors(handler: Handler) -> Handler:
 
     wrapped.__name__ = handler.__name__
     wrapped.__doc__ = handler.__doc__
-    return _admin_errors(wrapped)
+    return admin_errors(wrapped)
 
 
 def _user_view(user: PortalUserView) -> dict[str, Any]:
@@ -55,15 +55,15 @@ def _user_view(user: PortalUserView) -> dict[str, Any]:
 @_portal_errors
 async def create_portal_user(request: web.Request) -> web.Response:
     """A firm user with a password chosen by the BPO (to pass on); never echoed."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request)
     user = await users.create_firm_user(
         request.app[DATABASE].sessionmaker,
         tenant_slug=request.match_info["slug"],
-        email=_string(body, "email"),
-        display_name=_string(body, "display_name"),
-        role=_string(body, "role", default="admin"),
-        password=_string(body, "password"),
+        email=body_string(body, "email"),
+        display_name=body_string(body, "display_name"),
+        role=body_string(body, "role", default="admin"),
+        password=body_string(body, "password"),
         actor=actor,
     )
     return web.json_response({"portal_user": _user_view(user)}, status=201)
@@ -72,17 +72,17 @@ async def create_portal_user(request: web.Request) -> web.Response:
 @_portal_errors
 async def invite_portal_user(request: web.Request) -> web.Response:
     """A single-use, expiring invitation link (in this answer only)."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request)
     new = await users.invite_by_slug(
         request.app[DATABASE].sessionmaker,
         tenant_slug=request.match_info["slug"],
-        email=_string(body, "email"),
-        role=_string(body, "role", default="viewer"),
+        email=body_string(body, "email"),
+        role=body_string(body, "role", default="viewer"),
         actor=actor,
     )
     public_url = request.app[SETTINGS].public_origin
-    return _secret_response(
+    return secret_response(
         {"email": new.email, "role": new.role, "link": new.link(public_url), "expires_at": new.expires_at.isoformat()},
         status=201,
     )
@@ -90,7 +90,7 @@ async def invite_portal_user(request: web.Request) -> web.Response:
 
 @_portal_errors
 async def portal_users(request: web.Request) -> web.Response:
-    await _admin(request)
+    await require_admin(request)
     async with request.app[DATABASE].sessionmaker() as session:
         tenant = await tenant_ref(session, request.match_info["slug"])
         if tenant is None:

@@ -24,7 +24,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.console.admin_api import _admin, _admin_for_change, _boolean, _secret_response, _strings
+from bot.console.admin_http import require_admin, admin_for_change, body_boolean, secret_response, body_strings
 from bot.console.api import json_body
 from bot.console.errors import to_gateway_error
 from bot.console.keys import DATABASE, SETTINGS
@@ -76,7 +76,7 @@ def _query_int(request: web.Request, name: str) -> int | None:
 
 @_webhook_errors
 async def list_endpoints(request: web.Request) -> web.Response:
-    await _admin(request)
+    await require_admin(request)
     found = await webhooks.list_endpoints(request.app[DATABASE].sessionmaker, request.match_info["slug"])
     return web.json_response({
         "endpoints": [endpoint_json(e) for e in found],
@@ -88,22 +88,22 @@ async def list_endpoints(request: web.Request) -> web.Response:
 @_webhook_errors
 async def register_endpoint(request: web.Request) -> web.Response:
     """A new endpoint; its secret is in this answer only."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request)
     url = body.get("url")
     if not isinstance(url, str):
         raise BadRequest("'url' is required and must be a string.")
     endpoint, secret = await webhooks.register_endpoint(
         request.app[DATABASE].sessionmaker, request.match_info["slug"], url,
-        _strings(body, "events", default=[ALL_EVENTS]),
+        body_strings(body, "events", default=[ALL_EVENTS]),
         allow_loopback_http=request.app[SETTINGS].webhooks.allow_loopback_http, actor=actor,
     )
-    return _secret_response({"endpoint": endpoint_json(endpoint), "secret": secret}, status=201)
+    return secret_response({"endpoint": endpoint_json(endpoint), "secret": secret}, status=201)
 
 
 @_webhook_errors
 async def get_endpoint(request: web.Request) -> web.Response:
-    await _admin(request)
+    await require_admin(request)
     endpoint = await webhooks.get_endpoint(
         request.app[DATABASE].sessionmaker, request.match_info["slug"], _id(request, "endpoint_id")
     )
@@ -113,13 +113,13 @@ async def get_endpoint(request: web.Request) -> web.Response:
 @_webhook_errors
 async def update_endpoint(request: web.Request) -> web.Response:
     """Change the events and/or enable (e.g. after it was disabled for failing) or disable."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request)
     unknown = sorted(set(body) - {"events", "enabled"})
     if unknown or not body:
         raise BadRequest("Send 'events' (a list of event types) and/or 'enabled' (true or false).")
-    events = _strings(body, "events") if "events" in body else None
-    enabled = _boolean(body, "enabled", True) if "enabled" in body else None
+    events = body_strings(body, "events") if "events" in body else None
+    enabled = body_boolean(body, "enabled", True) if "enabled" in body else None
     endpoint = await webhooks.update_endpoint(
         request.app[DATABASE].sessionmaker, request.match_info["slug"], _id(request, "endpoint_id"),
         events=events, enabled=enabled, actor=actor,
@@ -130,7 +130,7 @@ async def update_endpoint(request: web.Request) -> web.Response:
 @_webhook_errors
 async def rotate_secret(request: web.Request) -> web.Response:
     """A new secret (in this answer only); the previous one keeps signing for the overlap."""
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     body = await json_body(request) if request.can_read_body else {}
     default = request.app[SETTINGS].webhooks.rotation_overlap.total_seconds() / 3600
     hours = body.get("overlap_hours", default)
@@ -140,12 +140,12 @@ async def rotate_secret(request: web.Request) -> web.Response:
         request.app[DATABASE].sessionmaker, request.match_info["slug"], _id(request, "endpoint_id"),
         overlap=timedelta(hours=hours), actor=actor,
     )
-    return _secret_response({"endpoint": endpoint_json(endpoint), "secret": secret})
+    return secret_response({"endpoint": endpoint_json(endpoint), "secret": secret})
 
 
 @_webhook_errors
 async def remove_endpoint(request: web.Request) -> web.Response:
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     endpoint_id = _id(request, "endpoint_id")
     await webhooks.remove_endpoint(
         request.app[DATABASE].sessionmaker, request.match_info["slug"], endpoint_id, actor=actor
@@ -156,7 +156,7 @@ async def remove_endpoint(request: web.Request) -> web.Response:
 @_webhook_errors
 async def list_deliveries(request: web.Request) -> web.Response:
     """Newest first; filter by ?endpoint=ID, ?status=pending|delivered|failed, ?event=evt_..."""
-    await _admin(request)
+    await require_admin(request)
     limit = _query_int(request, "limit")
     found = await webhooks.deliveries(
         request.app[DATABASE].sessionmaker, request.match_info["slug"],
@@ -168,7 +168,7 @@ async def list_deliveries(request: web.Request) -> web.Response:
 
 @_webhook_errors
 async def redeliver(request: web.Request) -> web.Response:
-    actor = await _admin_for_change(request)
+    actor = await admin_for_change(request)
     record = await webhooks.redeliver(
         request.app[DATABASE].sessionmaker, request.match_info["slug"], _id(request, "delivery_id"),
         actor=actor,
