@@ -9,7 +9,7 @@ from bot.db import audit
 from bot.db.accounts import InvalidAccount, parse_account
 from bot.firm_api import schema as s
 from bot.firm_api.common import errors
-from bot.firm_api.errors import InvalidAccounts, InvalidRequest, ResourceNotFound
+from bot.firm_api.errors import InvalidAccounts, ResourceNotFound
 from bot.firm_api.operations import Call, Operation, Param, Reply, Response
 from bot.firm_api.views import ACCOUNT_NUMBER, account_view
 
