@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import select
 
@@ -32,3 +32,10 @@ async def revoke_session(session: AsyncSession, table: type[SessionRow], token_h
         update(table).where(table.token_hash == token_hash, table.revoked.is_(False)).values(revoked=True)
     )
     return result.rowcount > 0
+
+
+async def delete_ended_sessions(session: AsyncSession, table: type[SessionRow], *, ended_before: datetime) -> int:
+    """Deletes sessions that expired before `ended_before` (revoked or not): they can never
+    authenticate again, and each row holds a token hash nobody needs."""
+    result = await session.execute(delete(table).where(table.expires_at < ended_before))
+    return result.rowcount or 0

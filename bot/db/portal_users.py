@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -256,6 +256,20 @@ async def mark_invite_accepted(session: AsyncSession, invite_id: int, *, at: dat
         .values(accepted_at=at)
     )
     return result.rowcount > 0
+
+
+async def delete_stale_invites(session: AsyncSession, *, ended_before: datetime) -> int:
+    """Deletes invitations used or expired before `ended_before`: a link that can no longer be
+    used keeps only an e-mail address, which is personal data with no purpose left."""
+    result = await session.execute(
+        delete(PortalInvite).where(
+            or_(
+                PortalInvite.accepted_at < ended_before,
+                and_(PortalInvite.accepted_at.is_(None), PortalInvite.expires_at < ended_before),
+            )
+        )
+    )
+    return result.rowcount or 0
 
 
 async def pending_invites(session: AsyncSession, tenant_id: int, *, now: datetime) -> list[InviteView]:

@@ -40,7 +40,8 @@ async def _sweep(url: str) -> int:
         f"deleted {result.conversations} conversations ({result.messages} messages, {result.notes} notes,"
         f" {result.annotations} annotations, {result.tracker_events} tracker events),"
         f" {result.webhook_events} webhook events ({result.webhook_deliveries} deliveries)"
-        f" and {result.orphan_trackers} orphaned Rasa trackers"
+        f", {result.orphan_trackers} orphaned Rasa trackers"
+        f" and {result.sessions} ended sign-in sessions, {result.invites} used or expired invitations"
     )
     for slug, count in sorted(result.per_tenant.items()):
         print(f"  {slug:<11} {count}")

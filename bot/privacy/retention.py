@@ -2,6 +2,8 @@
 (transcript, notes, handoff summary, annotations, Rasa's tracker, webhook events about them),
 a batch per transaction, after their figures were added to daily_stats. Then webhook events
 older than the retention period go too (bot/privacy/outbox.py says why pending ones as well).
+Last, sign-in records that can never be used again: console and portal sessions and portal
+invitations that ended more than SIGN_IN_GRACE ago.
 
 `python -m bot sweep` runs it once; bot/privacy/timer.py runs it periodically under `make run`.
 """
@@ -18,8 +20,19 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.bearer_sessions import delete_ended_sessions
 from bot.db.engine import Database
-from bot.db.models import Annotation, Conversation, DailyStats, InternalNote, Message, Tenant
+from bot.db.models import (
+    AgentSession,
+    Annotation,
+    Conversation,
+    DailyStats,
+    InternalNote,
+    Message,
+    PortalSession,
+    Tenant,
+)
+from bot.db.portal_users import delete_stale_invites
 from bot.db.types import utcnow
 from bot.privacy import outbox
 from bot.privacy.tracker import TrackerStore
@@ -28,6 +41,9 @@ log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200  # conversations per transaction: a short write lock, even on SQLite
 PAUSE_SECONDS = 0.05  # between batches, so customer turns get the database in between
+# Ended sessions and used or expired invitations are kept this long, so "your session has
+# expired" and "this invitation was already used" stay explainable for a while.
+SIGN_IN_GRACE = timedelta(days=7)
 
 
 @dataclass
@@ -40,6 +56,8 @@ class SweepResult:
     webhook_deliveries: int = 0
     tracker_events: int = 0
     orphan_trackers: int = 0  # Rasa conversations with no conversation of ours (e.g. `make shell`)
+    sessions: int = 0  # console and portal sessions that ended more than SIGN_IN_GRACE ago
+    invites: int = 0  # portal invitations used or expired more than SIGN_IN_GRACE ago
     per_tenant: Counter = field(default_factory=Counter)
 
 
@@ -91,6 +109,11 @@ async def sweep(
         result.orphan_trackers = await _sweep_orphan_trackers(
             database, tracker, now - timedelta(days=shortest), batch_size, pause_seconds
         )
+    async with database.sessionmaker.begin() as session:
+        ended_before = now - SIGN_IN_GRACE
+        for table in (AgentSession, PortalSession):
+            result.sessions += await delete_ended_sessions(session, table, ended_before=ended_before)
+        result.invites = await delete_stale_invites(session, ended_before=ended_before)
     return result
 
 

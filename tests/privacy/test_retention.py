@@ -141,3 +141,46 @@ async def test_the_timer_sweeps_on_its_own_until_cancelled(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_sign_ins_that_ended_over_a_week_ago_go_and_live_ones_stay(
+    database: Database, tracker: TrackerStore, nordlys: TenantRef
+) -> None:
+    from bot.db.agent_sessions import create_agent_session
+    from bot.db.agents import create_agent
+    from bot.db.models import AgentSession, PortalInvite, PortalSession
+    from bot.db.portal_users import create_invite, create_portal_session, create_portal_user
+
+    now = utcnow()
+    async with database.sessionmaker.begin() as session:
+        agent_id = (await create_agent(session, email="sweep-agent@bpo.example", display_name="Agent",
+                                       password_hash="x", tenants=[nordlys])).id
+        user_id = (await create_portal_user(session, tenant_id=nordlys.id, email="sweep-user@nordlys.example",
+                                            display_name="User", role="viewer", password_hash="x")).id
+        for name, expired_ago in (("old", timedelta(days=8)), ("recent", timedelta(days=6)), ("live", -timedelta(hours=1))):
+            expires = now - expired_ago
+            await create_agent_session(session, agent_id, token_hash=f"agent-{name}".ljust(64, "0"),
+                                       csrf_token="c", created_at=expires - timedelta(hours=12), expires_at=expires)
+            await create_portal_session(session, user_id=user_id, token_hash=f"portal-{name}".ljust(64, "0"),
+                                        csrf_token="c", created_at=expires - timedelta(hours=12), expires_at=expires)
+        for name, expires, accepted in (
+            ("expired-long-ago", now - timedelta(days=8), None),
+            ("used-long-ago", now + timedelta(days=1), now - timedelta(days=9)),
+            ("expired-lately", now - timedelta(days=2), None),
+            ("pending", now + timedelta(days=3), None),
+        ):
+            invite = await create_invite(session, tenant_id=nordlys.id, email=f"{name}@invitee.example", role="viewer",
+                                         token_hash=name.ljust(64, "0"), created_at=now - timedelta(days=10),
+                                         expires_at=expires)
+            invite.accepted_at = accepted
+
+    result = await sweep(database, tracker, pause_seconds=0)
+
+    assert (result.sessions, result.invites) == (2, 2)
+    async with database.sessionmaker() as session:
+        agent_hashes = set(await session.scalars(select(AgentSession.token_hash).where(AgentSession.token_hash.like("agent-%"))))
+        portal_hashes = set(await session.scalars(select(PortalSession.token_hash).where(PortalSession.token_hash.like("portal-%"))))
+        invites = set(await session.scalars(select(PortalInvite.email).where(PortalInvite.email.like("%@invitee.example"))))
+    assert {h.rstrip("0") for h in agent_hashes} == {"agent-recent", "agent-live"}
+    assert {h.rstrip("0") for h in portal_hashes} == {"portal-recent", "portal-live"}
+    assert invites == {"expired-lately@invitee.example", "pending@invitee.example"}
