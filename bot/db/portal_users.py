@@ -39,6 +39,20 @@ class PortalUserNotFound(DomainError, LookupError):
         super().__init__("no such portal user")
 
 
+class LastAdmin(DomainError, ValueError):
+    """A firm always keeps one admin, who can invite and manage the others."""
+
+    def __init__(self) -> None:
+        super().__init__("this is the firm's only admin: make someone else admin first")
+
+
+class NotOnYourself(DomainError, ValueError):
+    """Removing or demoting oneself would lock oneself out mid-action; another admin does it."""
+
+    def __init__(self) -> None:
+        super().__init__("you cannot change your own access here; ask another admin")
+
+
 @dataclass(frozen=True)
 class PortalUserView:
     """A firm user as the portal shows them (never the hash)."""
@@ -142,6 +156,39 @@ async def list_portal_users(session: AsyncSession, tenant_id: int) -> list[Porta
         select(PortalUser).where(PortalUser.tenant_id == tenant_id).order_by(PortalUser.email)
     )
     return [PortalUserView.of(row) for row in rows]
+
+
+async def tenant_portal_user(session: AsyncSession, tenant_id: int, user_id: int) -> PortalUser | None:
+    """The tenant's user with that id, locked for a change; None for another tenant's."""
+    return await session.scalar(
+        select(PortalUser)
+        .where(PortalUser.id == user_id, PortalUser.tenant_id == tenant_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+async def lock_admin_ids(session: AsyncSession, tenant_id: int) -> list[int]:
+    """The tenant's admins, locked (in id order) until the transaction ends, so two admins
+    demoting each other at once cannot leave the firm without one."""
+    rows = await session.scalars(
+        select(PortalUser.id)
+        .where(PortalUser.tenant_id == tenant_id, PortalUser.role == "admin")
+        .order_by(PortalUser.id)
+        .with_for_update()
+    )
+    return list(rows)
+
+
+async def set_portal_role(session: AsyncSession, user_id: int, role: str) -> None:
+    await session.execute(update(PortalUser).where(PortalUser.id == user_id).values(role=validated_role(role)))
+
+
+async def delete_portal_user(session: AsyncSession, user_id: int) -> None:
+    """Deletes the user; their sessions go with them (ON DELETE CASCADE), invitations they sent
+    keep existing without a sender (SET NULL)."""
+    await session.execute(delete(PortalSession).where(PortalSession.user_id == user_id))
+    await session.execute(delete(PortalUser).where(PortalUser.id == user_id))
 
 
 async def set_portal_password_hash(session: AsyncSession, user_id: int, password_hash: str) -> None:

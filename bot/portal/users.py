@@ -17,8 +17,14 @@ from bot.db import audit
 from bot.db.audit import Actor
 from bot.db.errors import DomainError, TenantNotFound
 from bot.db.portal_users import (
+    LastAdmin,
+    NotOnYourself,
     PortalUserNotFound,
     PortalUserView,
+    lock_admin_ids,
+    delete_portal_user,
+    set_portal_role,
+    tenant_portal_user,
     create_invite,
     create_portal_user,
     find_portal_user_by_email,
@@ -31,7 +37,7 @@ from bot.db.portal_users import (
     validated_display_name,
     validated_role,
 )
-from bot.db.models import PortalInvite
+from bot.db.models import PortalInvite, PortalUser
 from bot.db.tenants import TenantRef, tenant_ref
 from bot.db.types import utcnow
 from bot.handoff.auth import hash_password, session_token_hash
@@ -188,6 +194,53 @@ async def reset_firm_password(
         ended = await revoke_all_portal_sessions(session, user.id)
         await _record(session, actor, "portal_user.password_reset", user.tenant_id, user.id, {})
         return ended
+
+
+async def change_firm_user_role(
+    sessionmaker: Sessionmaker, *, tenant_id: int, user_id: int, role: str, actor: Actor
+) -> PortalUserView:
+    """Makes a firm user admin or viewer. The new role applies to their next request (access
+    is read fresh each time). Refuses the caller's own account and the firm's last admin."""
+    role = validated_role(role)
+    async with sessionmaker.begin() as session:
+        user, admins = await _changeable(session, tenant_id, user_id, actor)
+        if user.role == role:
+            return PortalUserView.of(user)
+        if user.role == "admin" and len(admins) <= 1:
+            raise LastAdmin()
+        before = user.role
+        await set_portal_role(session, user.id, role)
+        await _record(session, actor, "portal_user.role_changed", tenant_id, user.id, {"before": before, "role": role})
+        user.role = role
+        return PortalUserView.of(user)
+
+
+async def remove_firm_user(sessionmaker: Sessionmaker, *, tenant_id: int, user_id: int, actor: Actor) -> PortalUserView:
+    """Removes a firm user: they are signed out at once and cannot sign in again. Refuses the
+    caller's own account and the firm's last admin."""
+    async with sessionmaker.begin() as session:
+        user, admins = await _changeable(session, tenant_id, user_id, actor)
+        if user.role == "admin" and len(admins) <= 1:
+            raise LastAdmin()
+        removed = PortalUserView.of(user)
+        await delete_portal_user(session, user.id)
+        # The audit row keeps the id and role only: the e-mail goes with the account.
+        await _record(session, actor, "portal_user.removed", tenant_id, removed.id, {"role": removed.role})
+        return removed
+
+
+async def _changeable(
+    session: AsyncSession, tenant_id: int, user_id: int, actor: Actor
+) -> tuple[PortalUser, list[int]]:
+    """The user to change and the tenant's admins, both locked: the admins first, always in
+    the same order, so concurrent changes wait for each other instead of deadlocking."""
+    admins = await lock_admin_ids(session, tenant_id)
+    user = await tenant_portal_user(session, tenant_id, user_id)
+    if user is None:
+        raise PortalUserNotFound()
+    if actor.kind == "portal_user" and actor.id == user.id:
+        raise NotOnYourself()
+    return user, admins
 
 
 async def _open(session: AsyncSession, token: str, now: datetime) -> PortalInvite:

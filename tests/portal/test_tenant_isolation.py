@@ -40,6 +40,8 @@ PORTAL_ENDPOINTS = [
     Endpoint("GET", ""),
     Endpoint("GET", "users", writers_only=True),
     Endpoint("POST", "users/invite", write=True, form={"email": "new.person@nordlys.example", "role": "viewer"}),
+    Endpoint("POST", "users/{user_id}/role", write=True, form={"role": "admin"}),
+    Endpoint("POST", "users/{user_id}/remove", write=True),
     Endpoint("GET", "review"),
     Endpoint("GET", "review/messages/{message_id}"),
     Endpoint("POST", "review/messages/{message_id}/mark", write=True, form={"choice": "intent:check_balance"}),
@@ -78,19 +80,25 @@ PORTAL_ENDPOINTS = [
 
 # Ids of rows each tenant owns, for the paths that name one: filled per test by tenant_rows.
 TENANT_ROWS: dict[str, dict[str, int]] = {}
-NO_ROWS = {"message_id": 1, "annotation_id": 1, "endpoint_id": 1, "delivery_id": 1}
+NO_ROWS = {"message_id": 1, "annotation_id": 1, "endpoint_id": 1, "delivery_id": 1, "user_id": 1}
 
 
 @pytest.fixture(autouse=True)
 async def tenant_rows(portal_db):
     """In every demo tenant: a conversation with a customer message, marked by a reviewer,
-    and a webhook endpoint with one delivery."""
+    a webhook endpoint with one delivery, and its viewer (a user another may change)."""
+    from sqlalchemy import select
+
+    from bot.db.models import PortalUser
     from tests.portal.webhook_support import seed_endpoint_with_delivery
     from tests.review.support import seed_marked_message
 
     for slug in ("nordlys", "fjordnett", "lighthouse"):
+        async with portal_db.sessionmaker() as session:
+            viewer = await session.scalar(select(PortalUser.id).where(PortalUser.email == f"viewer@{slug}.example"))
         TENANT_ROWS[slug] = {**await seed_marked_message(portal_db, slug),
-                             **await seed_endpoint_with_delivery(portal_db, slug)}
+                             **await seed_endpoint_with_delivery(portal_db, slug),
+                             "user_id": viewer}
     yield
     TENANT_ROWS.clear()
 
