@@ -23,11 +23,7 @@ from bot.console.session_auth import (
     session_token,
     set_session_cookie,
 )
-from bot.db import audit
-from bot.db.assignments import conversation_for_agent
 from bot.db.errors import DomainError
-from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, Ticket
-from bot.db.tickets import change_ticket_status, open_ticket
 from bot.gateway.errors import BadRequest
 from bot.text_input import clean_text
 
@@ -231,32 +227,18 @@ async def create_ticket(request: web.Request) -> web.Response:
     """A ticket from the conversation, on the verified account when there is one."""
     scope = (await agent_for_change(request)).scope
     body = await json_body(request)
-    category = body.get("category", "other")
-    priority = body.get("priority", "normal")
-    if category not in TICKET_CATEGORIES or priority not in TICKET_PRIORITIES:
-        raise BadRequest(
-            f"category must be one of {', '.join(TICKET_CATEGORIES)};"
-            f" priority one of {', '.join(TICKET_PRIORITIES)}."
-        )
-    async with request.app[DATABASE].sessionmaker.begin() as session:
-        scoped = await conversation_for_agent(session, scope, request.match_info["conversation_id"])
-        ticket: Ticket = await open_ticket(
-            session,
-            scoped.tenant,
-            account_id=scoped.conversation.verified_account_id,
-            conversation_id=scoped.conversation.id,
-            subject=text_field(body, "subject") or "",
-            description=text_field(body, "description") or "",
-            category=category,
-            priority=priority,
-        )
-        await audit.record(
-            session, audit.Actor.agent(scope), audit.TICKET_OPENED, tenant_id=scoped.tenant.id,
-            target_kind="ticket", target_id=ticket.reference,
-            details={"conversation": scoped.conversation.id, "category": ticket.category},
-        )
-        view = views.ticket_view(ticket)
-    return web.json_response({"ticket": view}, status=201)
+    category, priority = body.get("category", "other"), body.get("priority", "normal")
+    if not isinstance(category, str) or not isinstance(priority, str):
+        raise BadRequest("category and priority must be strings.")
+    ticket = await request.app[WORKSPACE].open_ticket(
+        scope,
+        request.match_info["conversation_id"],
+        subject=text_field(body, "subject") or "",
+        description=text_field(body, "description") or "",
+        category=category,
+        priority=priority,
+    )
+    return web.json_response({"ticket": views.ticket_view(ticket)}, status=201)
 
 
 @domain_errors
@@ -264,18 +246,10 @@ async def update_ticket(request: web.Request) -> web.Response:
     """Move a ticket of the conversation's tenant to another status."""
     scope = (await agent_for_change(request)).scope
     status = text_field(await json_body(request), "status")
-    async with request.app[DATABASE].sessionmaker.begin() as session:
-        scoped = await conversation_for_agent(session, scope, request.match_info["conversation_id"])
-        ticket = await change_ticket_status(
-            session, scoped.tenant, request.match_info["reference"], status or ""
-        )
-        await audit.record(
-            session, audit.Actor.agent(scope), audit.TICKET_STATUS_CHANGED, tenant_id=scoped.tenant.id,
-            target_kind="ticket", target_id=ticket.reference,
-            details={"conversation": scoped.conversation.id, "to": ticket.status},
-        )
-        view = views.ticket_view(ticket)
-    return web.json_response({"ticket": view})
+    ticket = await request.app[WORKSPACE].change_ticket_status(
+        scope, request.match_info["conversation_id"], request.match_info["reference"], status or ""
+    )
+    return web.json_response({"ticket": views.ticket_view(ticket)})
 
 
 @domain_errors

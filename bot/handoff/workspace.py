@@ -1,8 +1,8 @@
 """What an agent sees and writes in the console: queue, own chats, transcripts, messages, notes, canned responses.
 
 Everything goes through the agent's AgentScope: chats of tenants the agent does
-not serve are not found. Text agents type is redacted before it is stored, like
-the customer's.
+not serve are not found. Text agents type (messages, notes, tickets) is redacted
+before it is stored, like the customer's.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.db import audit
 from bot.db import notes as note_store
 from bot.db.agents import AgentLoad, AgentScope
 from bot.db.assignments import (
@@ -23,9 +24,10 @@ from bot.db.assignments import (
 )
 from bot.db.canned import canned_responses_for_agent
 from bot.db.conversations import add_message, messages_after
-from bot.db.models import CannedResponse, Conversation, Message
+from bot.db.models import TICKET_CATEGORIES, TICKET_PRIORITIES, CannedResponse, Conversation, Message, Ticket
 from bot.db.notes import NoteView
 from bot.db.tenants import TenantRef
+from bot.db.tickets import change_ticket_status, open_ticket
 from bot.db.types import utcnow
 from bot.handoff.errors import InvalidHandoffInput, NotPermitted
 from bot.handoff.results import TextRedactor
@@ -125,6 +127,49 @@ class AgentWorkspace:
     async def notes(self, scope: AgentScope, conversation_id: str) -> list[NoteView]:
         async with self._sessionmaker() as session:
             return await note_store.list_notes(session, scope, conversation_id)
+
+    async def open_ticket(
+        self, scope: AgentScope, conversation_id: str, *, subject: str, description: str,
+        category: str, priority: str,
+    ) -> Ticket:
+        """A ticket from the conversation, on its verified account when there is one; subject and
+        description are redacted like every text an agent types. Audited."""
+        if category not in TICKET_CATEGORIES:
+            raise InvalidHandoffInput("category", f"must be one of {', '.join(TICKET_CATEGORIES)}")
+        if priority not in TICKET_PRIORITIES:
+            raise InvalidHandoffInput("priority", f"must be one of {', '.join(TICKET_PRIORITIES)}")
+        async with self._sessionmaker.begin() as session:
+            scoped = await conversation_for_agent(session, scope, conversation_id)
+            ticket = await open_ticket(
+                session,
+                scoped.tenant,
+                account_id=scoped.conversation.verified_account_id,
+                conversation_id=scoped.conversation.id,
+                subject=self._redactor.redact(subject).text,
+                description=self._redactor.redact(description).text,
+                category=category,
+                priority=priority,
+            )
+            await audit.record(
+                session, audit.Actor.agent(scope), audit.TICKET_OPENED, tenant_id=scoped.tenant.id,
+                target_kind="ticket", target_id=ticket.reference,
+                details={"conversation": scoped.conversation.id, "category": ticket.category},
+            )
+            return ticket
+
+    async def change_ticket_status(
+        self, scope: AgentScope, conversation_id: str, reference: str, status: str
+    ) -> Ticket:
+        """Moves a ticket of the conversation's tenant to another status. Audited."""
+        async with self._sessionmaker.begin() as session:
+            scoped = await conversation_for_agent(session, scope, conversation_id)
+            ticket = await change_ticket_status(session, scoped.tenant, reference, status)
+            await audit.record(
+                session, audit.Actor.agent(scope), audit.TICKET_STATUS_CHANGED, tenant_id=scoped.tenant.id,
+                target_kind="ticket", target_id=ticket.reference,
+                details={"conversation": scoped.conversation.id, "to": ticket.status},
+            )
+            return ticket
 
     async def canned_responses(self, scope: AgentScope, tenant_id: int) -> list[CannedResponse]:
         async with self._sessionmaker() as session:

@@ -77,6 +77,28 @@ async def test_agent_creates_and_updates_a_ticket_from_the_conversation(
     assert bad.status == 400
 
 
+async def test_a_ticket_an_agent_opens_is_stored_with_personal_data_redacted(
+    widget: Any, console: Any, desk_db: Database
+) -> None:
+    kari = await console(KARI)
+    conversation_id, _ = await queued_chat(widget)
+
+    created = await kari.post(f"/agent/api/conversations/{conversation_id}/tickets", {
+        "subject": "Call back on +47 912 34 567",
+        "description": "Customer (kari.nordmann@example.no) wants the refund on card 4111 1111 1111 1111.",
+        "category": "billing",
+    })
+
+    assert created.status == 201
+    view = (await created.json())["ticket"]
+    async with desk_db.sessionmaker() as session:
+        ticket = await session.scalar(select(Ticket).where(Ticket.reference == view["reference"]))
+    stored = f"{ticket.subject} {ticket.description}"
+    for personal in ("912 34 567", "kari.nordmann@example.no", "4111 1111 1111 1111"):
+        assert personal not in stored and personal not in str(view)
+    assert "Call back on" in ticket.subject and "wants the refund" in ticket.description
+
+
 async def test_an_away_agent_gets_no_new_chats(widget: Any, console: Any, desk_db: Database) -> None:
     kari = await console(KARI)
     await kari.send(type="presence", status="away")
