@@ -8,9 +8,13 @@ APP_PY   := .venv/app/bin/python
 ENGINE   := .venv/engine/bin
 RASA     := PYTHONPATH=$(CURDIR) TF_CPP_MIN_LOG_LEVEL=2 $(ENGINE)/rasa
 MODEL    := models/assistant.tar.gz
-# What the model is trained from: retrain when any of it is newer than the model.
-TRAINING_INPUTS := config.yml domain.yml $(shell find data -name '*.yml' 2>/dev/null) \
-                   $(wildcard bot/nlu/*.py)
+# What the model is trained from: when any of it is newer than the model, the model of exactly
+# these inputs comes from the model cache (scripts/model-cache, keyed by the sha256 of every
+# input), else it is trained and cached. `make train` always trains.
+TRAINING_INPUTS := config.yml domain.yml $(shell find data -type f 2>/dev/null) \
+                   $(shell find bot/nlu -type f -not -path '*/__pycache__/*' 2>/dev/null) \
+                   requirements/engine.lock
+TRAIN    := $(RASA) train --force --fixed-model-name assistant --out models
 
 .PHONY: run run-scaled test setup envs db train shell chat validate test-python test-engine \
         test-rasa browser clean audit
@@ -31,8 +35,12 @@ run-scaled: envs $(MODEL)
 	$(SCALED_ENV) $(APP_PY) -m bot seed-demo
 	$(SCALED_ENV) $(APP_PY) -m bot run
 
-## make test: every test in tests/ (SQLite and PostgreSQL), then Rasa's own checks.
-test: setup browser test-python test-engine test-rasa audit
+## make test: every test in tests/ (SQLite and PostgreSQL), then Rasa's own checks. The tests
+## run in two lanes side by side (scripts/test-lanes: the real-Rasa tests, tests/engine and
+## `rasa test` beside the other Python tests); TEST_LANES=1 runs them one after another.
+test: setup browser
+	@scripts/test-lanes
+	@$(MAKE) --no-print-directory audit
 
 setup: envs db $(MODEL)
 
@@ -45,11 +53,12 @@ db: envs
 	$(APP_PY) -m bot seed-demo
 
 train: envs
-	$(RASA) train --force --fixed-model-name assistant --out models
+	@key=$$(scripts/model-cache key) && $(TRAIN) && scripts/model-cache store $(MODEL) $$key
 
 $(MODEL): $(TRAINING_INPUTS) | envs
-	$(RASA) train --force --fixed-model-name assistant --out models
-	@touch $(MODEL)
+	@scripts/model-cache restore $(MODEL) || { \
+		key=$$(scripts/model-cache key) && $(TRAIN) && touch $(MODEL) && \
+		scripts/model-cache store $(MODEL) $$key; }
 
 ## make shell: chat from the terminal with the assistant that `make run` started.
 shell chat: envs
@@ -58,8 +67,10 @@ shell chat: envs
 browser:
 	@scripts/install-browser
 
+## make test-python: the Python tests of tests/ (app environment); PYTEST_ARGS narrows them,
+## e.g. PYTEST_ARGS="-m e2e" (only those starting a real Rasa server).
 test-python: envs
-	$(APP_PY) -m pytest
+	$(APP_PY) -m pytest $(PYTEST_ARGS)
 
 test-engine: envs
 	PYTHONPATH=$(CURDIR) $(ENGINE)/python -m pytest tests/engine -q -p no:cacheprovider

@@ -321,31 +321,50 @@ def stack_config(db_url: str, log_dir: Path, *, with_gateway: bool) -> StackConf
     )
 
 
-@pytest.fixture
-async def assistant(db_url: str, tmp_path: Path, trained_model: Path) -> AsyncIterator[StackConfig]:
-    """Rasa server + action server (no gateway) on the test's database."""
+async def _run_stack(cfg: StackConfig) -> AsyncIterator[StackConfig]:
+    """The processes of `system_services(cfg)`, started and stopped with less waiting than
+    `make run` needs: the action server starts beside Rasa instead of before it (Rasa calls
+    it only once a customer writes, and both are healthy before the test begins), and after
+    the gateway, Rasa and the action server stop side by side. Each service has a supervisor
+    of its own, so that both happen through the supervisor's public API."""
     from bot.stack.services import system_services
     from bot.stack.supervisor import Supervisor
 
-    cfg = stack_config(db_url, tmp_path / "logs", with_gateway=False)
-    supervisor = Supervisor(cfg.log_dir)
+    actions, engines, *front = system_services(cfg)
+    supervisors: list[Supervisor] = []
+
+    async def start(specs: list) -> None:
+        started = [Supervisor(cfg.log_dir) for _ in specs]
+        supervisors.extend(started)
+        results = await asyncio.gather(
+            *(supervisor.start(spec) for supervisor, spec in zip(started, specs)),
+            return_exceptions=True,
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+
     try:
-        await supervisor.start_all(system_services(cfg))
+        await start([*actions, *engines])
+        for tier in front:
+            await start(tier)
         yield cfg
     finally:
-        await supervisor.stop_all()
+        backend_count = len(actions) + len(engines)
+        for supervisor in reversed(supervisors[backend_count:]):  # the gateway first
+            await supervisor.stop_all()
+        await asyncio.gather(*(supervisor.stop_all() for supervisor in supervisors[:backend_count]))
+
+
+@pytest.fixture
+async def assistant(db_url: str, tmp_path: Path, trained_model: Path) -> AsyncIterator[StackConfig]:
+    """Rasa server + action server (no gateway) on the test's database."""
+    async for cfg in _run_stack(stack_config(db_url, tmp_path / "logs", with_gateway=False)):
+        yield cfg
 
 
 @pytest.fixture
 async def full_stack(db_url: str, tmp_path: Path, trained_model: Path) -> AsyncIterator[StackConfig]:
     """Rasa server + action server + gateway on the test's database."""
-    from bot.stack.services import system_services
-    from bot.stack.supervisor import Supervisor
-
-    cfg = stack_config(db_url, tmp_path / "logs", with_gateway=True)
-    supervisor = Supervisor(cfg.log_dir)
-    try:
-        await supervisor.start_all(system_services(cfg))
+    async for cfg in _run_stack(stack_config(db_url, tmp_path / "logs", with_gateway=True)):
         yield cfg
-    finally:
-        await supervisor.stop_all()
