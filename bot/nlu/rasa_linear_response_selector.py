@@ -22,7 +22,9 @@ sentence embedding. A linear model over them (tf-idf weighted, unit-length n-gra
 embedding, as bot/nlu/rasa_linear_classifier.py) predicts with two small dot products; its
 cross-validated FAQ accuracy on data/ is in benchmarks/README.md (benchmarks/faq).
 
-Stored with the model as plain arrays and JSON (no pickle).
+Stored with the model as plain arrays and JSON (no pickle). Rasa warns at training that "your NLU
+configuration does not include a response selector component": its check looks for its own
+ResponseSelector class only; the FAQ topics are trained here.
 """
 
 from __future__ import annotations
