@@ -51,7 +51,13 @@ from rasa.nlu.constants import (
     RESPONSE_SELECTOR_UTTER_ACTION_KEY,
 )
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RESPONSE_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data import util
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -229,13 +235,15 @@ class LinearResponseSelector(GraphComponent):
 
         The same arithmetic as training, on the message's few non-zero n-grams only: gathering
         their weight rows costs microseconds, where scipy's matrix products cost milliseconds."""
-        sparse, dense = self._sentence_features(message)
-        if (sparse is None) != (self._sparse_weights is None) or (dense is None) != (self._dense_weights is None):
+        ngrams = self._sentence_ngrams(message)
+        featurizers = self._config["featurizers"] or None
+        _, dense_features = message.get_dense_features(TEXT, featurizers)
+        dense = np.asarray(dense_features.features, np.float64).reshape(-1) if dense_features is not None else None
+        if (ngrams is None) != (self._sparse_weights is None) or (dense is None) != (self._dense_weights is None):
             return None
         logits = self._intercepts.copy()
-        if sparse is not None:
-            sparse = scipy.sparse.csr_matrix(sparse)  # sums duplicate entries, as in training
-            columns, values = sparse.indices, np.asarray(sparse.data, np.float64)
+        if ngrams is not None:
+            columns, values = ngrams
             if self._idf is not None:
                 values = values * self._idf[columns]
             norm = float(np.sqrt(values @ values))
@@ -245,6 +253,28 @@ class LinearResponseSelector(GraphComponent):
             logits += dense @ self._dense_weights
         probabilities = np.exp(logits - logits.max())
         return probabilities / probabilities.sum()
+
+    def _sentence_ngrams(self, message: Message) -> Optional[Tuple[np.ndarray, np.ndarray]]:
+        """(columns, counts) of the message's sparse sentence features, laid side by side in the
+        featurizers' order: the row Message.get_sparse_features would build, without its copies
+        and scipy hstacks of both sequence and sentence matrices (~85 % of this component's time)."""
+        featurizers = self._config["featurizers"]
+        parts = [f.features for f in message.features
+                 if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
+                 and (not featurizers or f.origin in featurizers)]
+        if not parts:
+            return None
+        columns, values, offset = [], [], 0
+        for matrix in parts:
+            matrix = matrix.tocoo()
+            columns.append(matrix.col.astype(np.int64) + offset)
+            values.append(np.asarray(matrix.data, np.float64))
+            offset += matrix.shape[1]
+        columns, values = np.concatenate(columns), np.concatenate(values)
+        unique, position = np.unique(columns, return_inverse=True)
+        if len(unique) < len(columns):  # repeated entries add up, as in a csr matrix
+            columns, values = unique, np.bincount(position, weights=values)
+        return columns, values
 
     def process(self, messages: List[Message]) -> List[Message]:
         if self._intercepts is None:

@@ -249,3 +249,22 @@ def test_a_real_rasa_model_fills_the_full_retrieval_intent_the_actions_read(tmp_
     parsed = asyncio.run(parse("hello"))
     assert parsed["intent"]["name"] == "greet"
     assert "full_retrieval_intent_name" not in parsed["intent"]
+
+
+def test_ngram_row_equals_rasas_combined_sentence_features_across_featurizers(tmp_path):
+    """Word and character n-grams side by side, in the featurizers' order, as Rasa combines them."""
+    featurization = Featurization(tmp_path)
+    chars = CountVectorsFeaturizer.create(
+        {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4},
+        storage(tmp_path / "cv_chars"), Resource("cv_chars"), ExecutionContext(GraphSchema({}), node_name="cv_chars"),
+    )
+    data = featurization.training_data()
+    chars.train(data)
+    selector = LinearResponseSelector.create({"retrieval_intent": "faq"}, storage(tmp_path / "m"), Resource("s"), CONTEXT)
+    for text in ["can I pay by card", "open open open", "zzz unknown words"]:
+        [message] = chars.process([featurization.message(text)])
+        _, combined = message.get_sparse_features("text")
+        expected = scipy.sparse.csr_matrix(combined.features)
+        columns, values = selector._sentence_ngrams(message)
+        assert expected.shape[1] > len(featurization.counts.vectorizers["text"].vocabulary_)  # both parts
+        assert list(columns) == list(expected.indices) and list(values) == list(expected.data), text
