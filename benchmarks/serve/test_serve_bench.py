@@ -79,3 +79,20 @@ def test_goals_compare_the_measurements_with_issue_6() -> None:
     assert overhead == {"measured_ratio_by_concurrency": {"1": 1.05, "4": 1.3}, "met": False}
     assert checks["full_stack_throughput_at_least_46_turns_per_s"] == {"measured": 47.0, "met": True}
     assert checks["zero_errors"] == {"measured": 2, "met": False}
+
+
+def test_model_comparison_takes_each_rounds_first_model_as_its_baseline() -> None:
+    from benchmarks.serve.compare_models import rasa_cpu, summarise
+
+    result = {"turns": [
+        {"concurrency": 1, "direct": {"cpu_ms_per_turn": {"rasa": 40.0}}, "gateway": {"cpu_ms_per_turn": {"rasa": 44.0}}},
+        {"concurrency": 4, "direct": {"cpu_ms_per_turn": {"rasa": 42.0}}, "gateway": {"cpu_ms_per_turn": {"rasa": 46.0}}},
+    ]}
+    assert rasa_cpu(result) == {"direct 1": 40.0, "gateway 1": 44.0, "direct 4": 42.0, "gateway 4": 46.0}
+    runs = [{"round": 1, "model": "base", "mean_ms": 50.0}, {"round": 1, "model": "new", "mean_ms": 55.0},
+            {"round": 2, "model": "base", "mean_ms": 40.0}, {"round": 2, "model": "new", "mean_ms": 60.0}]
+    summary = summarise(runs)
+    assert summary["baseline"] == "base"
+    assert [run["ratio_to_baseline"] for run in runs] == [1.0, 1.1, 1.0, 1.5]
+    # the mean of the rounds' ratios, not the ratio of the means (which would be 115/90)
+    assert summary["mean_over_rounds"]["new"] == {"mean_ms": 57.5, "ratio_to_baseline": 1.3, "rounds": 2}

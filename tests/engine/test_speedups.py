@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -70,3 +72,37 @@ def test_python_m_bot_engine_is_the_rasa_command_line():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert "Rasa Version" in done.stdout and "3.6." in done.stdout
+
+
+BLAS_THREADS_PROBE = """
+import json, numpy  # numpy's OpenBLAS is loaded before the call, scipy's after it
+from bot.engine.speedups import one_blas_thread
+one_blas_thread()
+import scipy.linalg
+from threadpoolctl import threadpool_info
+print(json.dumps([(i["prefix"], i["num_threads"]) for i in threadpool_info() if i["user_api"] == "blas"]))
+"""
+
+
+def _blas_threads(environ):
+    done = subprocess.run([sys.executable, "-c", BLAS_THREADS_PROBE], cwd=REPO, env=environ,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_serving_computes_blas_with_one_thread_in_libraries_loaded_before_and_after():
+    environ = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")}
+    environ["PYTHONPATH"] = str(REPO)
+    libraries = _blas_threads(environ)
+    assert len(libraries) >= 2  # numpy's and scipy's OpenBLAS both seen
+    assert all(threads == 1 for _, threads in libraries), libraries
+
+
+def test_an_operators_own_blas_thread_count_is_kept():
+    environ = {"OPENBLAS_NUM_THREADS": "2"}
+    speedups.one_blas_thread(environ)
+    assert environ == {"OPENBLAS_NUM_THREADS": "2"}
+    environ = {}
+    speedups.one_blas_thread(environ)
+    assert environ == {"OPENBLAS_NUM_THREADS": "1"}
