@@ -33,7 +33,7 @@ from .support import AgentConsole, Widget
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 ADMIN = "ada@bpo.example"
-CLOSE_GUARD_SECONDS = 10.0  # a hang guard, not a speed assertion
+CLOSE_GUARD_SECONDS = 30.0  # a hang guard, not a speed assertion (generous: CI runs two lanes at once)
 SESSION_ENDED = 4401
 
 Open = Callable[..., Awaitable[Any]]
@@ -160,7 +160,7 @@ async def test_removing_a_tenant_narrows_the_open_console_to_the_tenants_that_re
 async def test_an_open_console_closes_when_its_session_expires_without_any_frame(
     make_gateway: Callable[..., Awaitable[TestClient]], people: Open
 ) -> None:
-    gateway = await make_gateway(agent_session_hours=1.5 / 3600)  # a 1.5 s session
+    gateway = await make_gateway(agent_session_hours=3 / 3600)  # a 3 s session: sign-in and socket fit in it under load
     kari = await people(gateway, KARI)
     assert await closed_with(kari) == SESSION_ENDED
 
