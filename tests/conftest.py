@@ -19,6 +19,10 @@ Fixtures for everyone:
   database       bot.db.Database on db_url (disposed after the test)
   session        an AsyncSession on it (the test decides when to commit)
   nordlys, fjordnett, lighthouse   TenantRef of the demo firms
+
+The real system (trained model): `assistant` / `full_stack` (a stack per test, on db_url) and
+`module_assistant` (one stack for a module's tests, on module_db_url; for tests that leave its
+processes alone).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+import pytest_asyncio
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -180,19 +185,35 @@ def _copy_sqlite(source: str, target: Path) -> None:
         src.backup(dst)
 
 
-@pytest.fixture
-def db_url(backend: str, _template: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, migrated and demo-seeded database of its own for this test."""
+def _fresh_database(
+    backend: str, template: str, directory: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
     if backend == "sqlite":
-        path = tmp_path / "bpo.sqlite3"
-        _copy_sqlite(_template, path)
+        path = directory / "bpo.sqlite3"
+        _copy_sqlite(template, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
     databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
     name = databases.new_name("t")
-    url = _run(databases.create(name, template=_template))
+    url = _run(databases.create(name, template=template))
     yield url
     _run(databases.drop(name))
+
+
+@pytest.fixture
+def db_url(backend: str, _template: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated and demo-seeded database of its own for this test."""
+    yield from _fresh_database(backend, _template, tmp_path, request)
+
+
+@pytest.fixture(scope="module")
+def module_db_url(
+    backend: str, _template: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A fresh, migrated and demo-seeded database shared by the tests of one module: for a module
+    whose tests share one real stack (`module_assistant`) and keep apart by their own
+    conversations. Such a module sets `db_url` to it."""
+    yield from _fresh_database(backend, _template, tmp_path_factory.mktemp("module-db"), request)
 
 
 @pytest.fixture
@@ -296,7 +317,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def trained_model() -> Path:
     from bot.stack.services import MODEL_PATH
 
@@ -360,6 +381,18 @@ async def _run_stack(cfg: StackConfig) -> AsyncIterator[StackConfig]:
 async def assistant(db_url: str, tmp_path: Path, trained_model: Path) -> AsyncIterator[StackConfig]:
     """Rasa server + action server (no gateway) on the test's database."""
     async for cfg in _run_stack(stack_config(db_url, tmp_path / "logs", with_gateway=False)):
+        yield cfg
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_assistant(
+    module_db_url: str, tmp_path_factory: pytest.TempPathFactory, trained_model: Path
+) -> AsyncIterator[StackConfig]:
+    """Rasa server + action server (no gateway) on `module_db_url`, one for all tests of a module
+    that do not stop, kill or restart any of its processes. Starting Rasa costs 25-40 s (more on a
+    busy machine); each test costs the seconds of its own conversation."""
+    logs = tmp_path_factory.mktemp("module-stack") / "logs"
+    async for cfg in _run_stack(stack_config(module_db_url, logs, with_gateway=False)):
         yield cfg
 
 
