@@ -289,11 +289,34 @@ def _on_one_backend_only(item: pytest.Item) -> bool:
     )
 
 
+# `make test` runs the tests in two lanes side by side (scripts/test-lanes, TEST_LANE=1 / 2):
+# lane 2 takes every test with a real Rasa server (marker e2e; mostly waiting for Rasa to load)
+# and these directories of tests/, to even out the lanes; lane 1 takes the rest.
+SECOND_LANE_DIRECTORIES = {"portal"}
+
+
+def _in_second_lane(item: pytest.Item, tests_dir: Path) -> bool:
+    if item.get_closest_marker("e2e") is not None:
+        return True
+    try:
+        top = item.path.relative_to(tests_dir).parts[0]
+    except ValueError:
+        return False
+    return top in SECOND_LANE_DIRECTORIES
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     full_matrix = os.environ.get("TEST_FULL_MATRIX", "") == "1"
+    lane = os.environ.get("TEST_LANE", "")
+    if lane not in ("", "1", "2"):
+        raise pytest.UsageError(f"TEST_LANE is 1 or 2 (or unset: every test), not {lane!r}")
+    tests_dir = Path(__file__).resolve().parent
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
+        if lane and _in_second_lane(item, tests_dir) != (lane == "2"):
+            deselected.append(item)
+            continue
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgresql":
             if not full_matrix and _on_one_backend_only(item):
