@@ -35,7 +35,7 @@ import socket
 import sqlite3
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -365,7 +365,8 @@ def stack_config(db_url: str, log_dir: Path, *, with_gateway: bool) -> StackConf
     )
 
 
-async def _run_stack(cfg: StackConfig) -> AsyncIterator[StackConfig]:
+@asynccontextmanager
+async def _running_stack(cfg: StackConfig) -> AsyncIterator[StackConfig]:
     """The processes of `system_services(cfg)`, started and stopped with less waiting than
     `make run` needs: the action server starts beside Rasa instead of before it (Rasa calls
     it only once a customer writes, and both are healthy before the test begins), and after
@@ -403,7 +404,7 @@ async def _run_stack(cfg: StackConfig) -> AsyncIterator[StackConfig]:
 @pytest.fixture
 async def assistant(db_url: str, tmp_path: Path, trained_model: Path) -> AsyncIterator[StackConfig]:
     """Rasa server + action server (no gateway) on the test's database."""
-    async for cfg in _run_stack(stack_config(db_url, tmp_path / "logs", with_gateway=False)):
+    async with _running_stack(stack_config(db_url, tmp_path / "logs", with_gateway=False)) as cfg:
         yield cfg
 
 
@@ -415,12 +416,12 @@ async def module_assistant(
     that do not stop, kill or restart any of its processes. Starting Rasa costs 25-40 s (more on a
     busy machine); each test costs the seconds of its own conversation."""
     logs = tmp_path_factory.mktemp("module-stack") / "logs"
-    async for cfg in _run_stack(stack_config(module_db_url, logs, with_gateway=False)):
+    async with _running_stack(stack_config(module_db_url, logs, with_gateway=False)) as cfg:
         yield cfg
 
 
 @pytest.fixture
 async def full_stack(db_url: str, tmp_path: Path, trained_model: Path) -> AsyncIterator[StackConfig]:
     """Rasa server + action server + gateway on the test's database."""
-    async for cfg in _run_stack(stack_config(db_url, tmp_path / "logs", with_gateway=True)):
+    async with _running_stack(stack_config(db_url, tmp_path / "logs", with_gateway=True)) as cfg:
         yield cfg
