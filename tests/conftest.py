@@ -19,6 +19,10 @@ Fixtures for everyone:
   database       bot.db.Database on db_url (disposed after the test)
   session        an AsyncSession on it (the test decides when to commit)
   nordlys, fjordnett, lighthouse   TenantRef of the demo firms
+
+The real system (trained model): `assistant` / `full_stack` (a stack per test, on db_url) and
+`module_assistant` (one stack for a module's tests, on module_db_url; for tests that leave its
+processes alone).
 """
 
 from __future__ import annotations
@@ -31,11 +35,12 @@ import socket
 import sqlite3
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
+from contextlib import asynccontextmanager, closing
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import pytest
+import pytest_asyncio
 
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
@@ -180,19 +185,35 @@ def _copy_sqlite(source: str, target: Path) -> None:
         src.backup(dst)
 
 
-@pytest.fixture
-def db_url(backend: str, _template: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
-    """A fresh, migrated and demo-seeded database of its own for this test."""
+def _fresh_database(
+    backend: str, template: str, directory: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
     if backend == "sqlite":
-        path = tmp_path / "bpo.sqlite3"
-        _copy_sqlite(_template, path)
+        path = directory / "bpo.sqlite3"
+        _copy_sqlite(template, path)
         yield f"sqlite+aiosqlite:///{path}"
         return
     databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
     name = databases.new_name("t")
-    url = _run(databases.create(name, template=_template))
+    url = _run(databases.create(name, template=template))
     yield url
     _run(databases.drop(name))
+
+
+@pytest.fixture
+def db_url(backend: str, _template: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated and demo-seeded database of its own for this test."""
+    yield from _fresh_database(backend, _template, tmp_path, request)
+
+
+@pytest.fixture(scope="module")
+def module_db_url(
+    backend: str, _template: str, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A fresh, migrated and demo-seeded database shared by the tests of one module: for a module
+    whose tests share one real stack (`module_assistant`) and keep apart by their own
+    conversations. Such a module sets `db_url` to it."""
+    yield from _fresh_database(backend, _template, tmp_path_factory.mktemp("module-db"), request)
 
 
 @pytest.fixture
@@ -268,11 +289,34 @@ def _on_one_backend_only(item: pytest.Item) -> bool:
     )
 
 
+# `make test` runs the tests in two lanes side by side (scripts/test-lanes, TEST_LANE=1 / 2):
+# lane 2 takes every test with a real Rasa server (marker e2e; mostly waiting for Rasa to load)
+# and these directories of tests/, to even out the lanes; lane 1 takes the rest.
+SECOND_LANE_DIRECTORIES = {"portal"}
+
+
+def _in_second_lane(item: pytest.Item, tests_dir: Path) -> bool:
+    if item.get_closest_marker("e2e") is not None:
+        return True
+    try:
+        top = item.path.relative_to(tests_dir).parts[0]
+    except ValueError:
+        return False
+    return top in SECOND_LANE_DIRECTORIES
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     full_matrix = os.environ.get("TEST_FULL_MATRIX", "") == "1"
+    lane = os.environ.get("TEST_LANE", "")
+    if lane not in ("", "1", "2"):
+        raise pytest.UsageError(f"TEST_LANE is 1 or 2 (or unset: every test), not {lane!r}")
+    tests_dir = Path(__file__).resolve().parent
     kept: list[pytest.Item] = []
     deselected: list[pytest.Item] = []
     for item in items:
+        if lane and _in_second_lane(item, tests_dir) != (lane == "2"):
+            deselected.append(item)
+            continue
         callspec = getattr(item, "callspec", None)
         if callspec is not None and callspec.params.get("backend") == "postgresql":
             if not full_matrix and _on_one_backend_only(item):
@@ -296,7 +340,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def trained_model() -> Path:
     from bot.stack.services import MODEL_PATH
 
@@ -321,7 +365,8 @@ def stack_config(db_url: str, log_dir: Path, *, with_gateway: bool) -> StackConf
     )
 
 
-async def _run_stack(cfg: StackConfig) -> AsyncIterator[StackConfig]:
+@asynccontextmanager
+async def _running_stack(cfg: StackConfig) -> AsyncIterator[StackConfig]:
     """The processes of `system_services(cfg)`, started and stopped with less waiting than
     `make run` needs: the action server starts beside Rasa instead of before it (Rasa calls
     it only once a customer writes, and both are healthy before the test begins), and after
@@ -359,12 +404,24 @@ async def _run_stack(cfg: StackConfig) -> AsyncIterator[StackConfig]:
 @pytest.fixture
 async def assistant(db_url: str, tmp_path: Path, trained_model: Path) -> AsyncIterator[StackConfig]:
     """Rasa server + action server (no gateway) on the test's database."""
-    async for cfg in _run_stack(stack_config(db_url, tmp_path / "logs", with_gateway=False)):
+    async with _running_stack(stack_config(db_url, tmp_path / "logs", with_gateway=False)) as cfg:
+        yield cfg
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def module_assistant(
+    module_db_url: str, tmp_path_factory: pytest.TempPathFactory, trained_model: Path
+) -> AsyncIterator[StackConfig]:
+    """Rasa server + action server (no gateway) on `module_db_url`, one for all tests of a module
+    that do not stop, kill or restart any of its processes. Starting Rasa costs 25-40 s (more on a
+    busy machine); each test costs the seconds of its own conversation."""
+    logs = tmp_path_factory.mktemp("module-stack") / "logs"
+    async with _running_stack(stack_config(module_db_url, logs, with_gateway=False)) as cfg:
         yield cfg
 
 
 @pytest.fixture
 async def full_stack(db_url: str, tmp_path: Path, trained_model: Path) -> AsyncIterator[StackConfig]:
     """Rasa server + action server + gateway on the test's database."""
-    async for cfg in _run_stack(stack_config(db_url, tmp_path / "logs", with_gateway=True)):
+    async with _running_stack(stack_config(db_url, tmp_path / "logs", with_gateway=True)) as cfg:
         yield cfg

@@ -5,15 +5,16 @@ this repo) → database, and an agent in the console takes over."""
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
 from playwright.async_api import BrowserContext, Page, expect
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.db import Database
 from bot.db.models import Conversation, Tenant
+from bot.db.types import utcnow
 from bot.handoff.demo_agents import DEMO_AGENT_PASSWORD, seed_demo_agents
 from bot.stack.services import StackConfig
 
@@ -24,15 +25,30 @@ pytestmark = [pytest.mark.browser, pytest.mark.e2e]
 ALWAYS_OPEN = {day: [["00:00", "24:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
+@pytest.fixture(scope="module")
+def db_url(module_db_url: str) -> str:
+    """One database for the module: its tests share one real stack (`module_assistant`, one Rasa
+    start instead of four), each with conversations of its own."""
+    return module_db_url
+
+
 @pytest.fixture
-async def rasa_endpoints(assistant: StackConfig, database: Database) -> tuple[str, str]:
-    """The real assistant; demo agents on duty around the clock, claiming by hand."""
+async def rasa_endpoints(module_assistant: StackConfig, database: Database) -> AsyncIterator[tuple[str, str]]:
+    """The real assistant; demo agents on duty around the clock, claiming by hand. A chat a test
+    leaves with (or waiting for) a person is closed after it, so each test's agent finds only
+    its own customer in the queue, as on a database of its own."""
     async with database.sessionmaker.begin() as session:
         await seed_demo_agents(session)
         for tenant in (await session.scalars(select(Tenant))).all():
             tenant.business_hours = ALWAYS_OPEN
             tenant.auto_assign = False
-    return assistant.rasa_url, assistant.action_url
+    yield module_assistant.rasa_url, module_assistant.action_url
+    async with database.sessionmaker.begin() as session:
+        await session.execute(
+            update(Conversation)
+            .where(Conversation.state.in_(("queued", "assigned")))
+            .values(state="resolved", resolved_at=utcnow())
+        )
 
 
 async def stored_language(database: Database, conversation_id: str | None) -> str | None:
