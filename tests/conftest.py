@@ -293,9 +293,13 @@ def _on_one_backend_only(item: pytest.Item) -> bool:
 # lane 2 takes every test with a real Rasa server (marker e2e; mostly waiting for Rasa to load)
 # and these directories of tests/, to even out the lanes; lane 1 takes the rest.
 SECOND_LANE_DIRECTORIES = {"portal"}
+# A test using one of these starts a real Rasa server: it is e2e even if its module forgot the marker.
+REAL_STACK_FIXTURES = frozenset({"assistant", "full_stack", "module_assistant"})
 
 
 def _in_second_lane(item: pytest.Item, tests_dir: Path) -> bool:
+    if REAL_STACK_FIXTURES & set(getattr(item, "fixturenames", ())):
+        item.add_marker(pytest.mark.e2e)
     if item.get_closest_marker("e2e") is not None:
         return True
     try:
