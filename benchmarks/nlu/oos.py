@@ -450,8 +450,11 @@ def choose_assistant(points: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
     return max(points, key=lambda p: (p["min_ood_caught"], *rank(p)))
 
 
-def calibration_folds(train: Sequence[Example], folds: int, seed: int = 1) -> List[List[Example]]:
-    """Stratified folds of the training set: every intent (out_of_scope too) spread evenly."""
+def calibration_folds(train: Sequence[Example], folds: int, seed: int = 1,
+                      topics: Optional[Dict[str, int]] = None) -> List[List[Example]]:
+    """Folds of the training set: every intent spread evenly over them, except that the
+    out_of_scope examples of one topic (`topics`: text -> topic number, 0 .. folds-1) are held
+    out together, so a fold's out-of-domain requests are of a kind its model never saw."""
     by_intent: Dict[str, List[Example]] = defaultdict(list)
     for e in train:
         by_intent[e.intent].append(e)
@@ -462,9 +465,35 @@ def calibration_folds(train: Sequence[Example], folds: int, seed: int = 1) -> Li
         members = sorted(by_intent[intent], key=lambda e: e.text)
         rng.shuffle(members)
         for i, e in enumerate(members):
-            parts[(i + offset) % folds].append(e)
+            grouped = topics is not None and intent == OUT_OF_SCOPE
+            parts[topics[e.text] % folds if grouped else (i + offset) % folds].append(e)
         offset += len(members)
     return parts
+
+
+def topics_of(texts: Sequence[str], count: int, cache: Optional[Path], seed: int = 1, rounds: int = 50) -> Dict[str, int]:
+    """k-means (cosine, k = `count`) of the texts' sentence embeddings: text -> topic. The
+    out_of_scope examples fall into topics (weather, money, chit-chat ...) whose held-out
+    members are new to a model trained on the other topics, as real out-of-domain requests are."""
+    from bot.nlu.multilingual_encoder import MultilingualEncoder
+
+    from benchmarks.nlu.oos_worker import memoise_embeddings_on_disk
+
+    flush = memoise_embeddings_on_disk(cache / "embeddings") if cache else None
+    vectors = MultilingualEncoder().encode(list(texts))
+    if flush:
+        flush()
+    vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    rng = np.random.default_rng(seed)
+    centres = vectors[rng.choice(len(vectors), count, replace=False)]
+    for _ in range(rounds):
+        assigned = np.argmax(vectors @ centres.T, axis=1)
+        moved = np.array([vectors[assigned == c].mean(axis=0) if (assigned == c).any() else centres[c] for c in range(count)])
+        moved /= np.linalg.norm(moved, axis=1, keepdims=True)
+        if np.allclose(moved, centres):
+            break
+        centres = moved
+    return {t: int(a) for t, a in zip(texts, np.argmax(vectors @ centres.T, axis=1))}
 
 
 def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None, folds: int = ASSISTANT_FOLDS) -> Dict[str, Any]:
@@ -490,7 +519,9 @@ def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None, folds
     # -- calibration on the training set only: stratified folds, each predicted by a model
     # trained on the others; held-out out_of_scope examples play the out-of-domain requests
     fold_predictions, fold_examples = [], []
-    parts = calibration_folds(train, folds)
+    out_of_scope_texts = sorted({e.text for e in train if e.intent == OUT_OF_SCOPE})
+    topics = topics_of(out_of_scope_texts, folds, cache)
+    parts = calibration_folds(train, folds, topics=topics)
     for k, held in enumerate(parts):
         rest = [e for j, part in enumerate(parts) if j != k for e in part]
         run = train_and_predict(pipeline, rest, [e.text for e in held], workdir, f"assistant_fold{k}", cache)
@@ -545,12 +576,14 @@ def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None, folds
     result: Dict[str, Any] = {
         "setting": "data/: a fixed fifth of each intent's examples per language held out (seed 1) vs out-of-domain sets",
         "goal": f">= {ASSISTANT_GOAL['ood_caught']:g} % out-of-domain refused with >= {ASSISTANT_GOAL['in_domain_correct']:g} % in-domain correct, per language",
-        "calibration": (f"{folds} stratified folds of the training set (the four fifths of data/ not held out, and "
+        "calibration": (f"{folds} folds of the training set (the four fifths of data/ not held out, and "
                         "data/out_of_scope.yml): each fold predicted by a model trained on the others; held-out "
-                        "out_of_scope examples play the out-of-domain requests. Chosen: among the points refusing "
+                        "out_of_scope examples play the out-of-domain requests, a topic at a time (k-means of their "
+                        "embeddings), so that they are new to the fold's model. Chosen: among the points refusing "
                         f">= {ASSISTANT_GOAL['ood_caught']:g} % of them in both languages, the one keeping the most "
                         "in-domain examples right in the weaker language"),
         "configured": settings,
+        "calibration_out_of_scope_topics": [sum(1 for t in topics.values() if t == k) for k in range(folds)],
         "chosen_on_training_data": chosen,
         "configured_is_chosen": configured == chosen_key,
         "in_domain_correct_or_button": ("also counted right: nlu_fallback's \"did you mean\" question whose two "

@@ -137,3 +137,23 @@ def test_memoised_embeddings_come_back_from_disk_in_another_process(tmp_path, mo
     again = MultilingualEncoder.encode(None, ["abc", "ab"])
     assert calls == [["ab", "abc"]]  # each text embedded once, the second call served from disk
     assert first.tolist() == [[2, 1], [3, 1], [2, 1]] and again.tolist() == [[3, 1], [2, 1]]
+
+
+def test_out_of_scope_examples_of_one_topic_are_held_out_together():
+    from benchmarks.nlu.data import Example
+
+    train = [Example(f"a{i}", "a") for i in range(10)] + [Example(f"oos{i}", "out_of_scope") for i in range(10)]
+    topics = {f"oos{i}": i % 2 for i in range(10)}  # two topics
+    parts = oos.calibration_folds(train, 5, topics=topics)
+    assert sorted(e.text for part in parts for e in part) == sorted(e.text for e in train)
+    held = [{topics[e.text] for e in part if e.intent == "out_of_scope"} for part in parts]
+    assert held == [{0}, {1}, set(), set(), set()]
+    assert all(sum(e.intent == "a" for e in part) == 2 for part in parts)
+
+
+def test_topics_group_similar_texts():
+    topics = oos.topics_of(["what's the weather in Oslo", "will it rain tomorrow in Bergen",
+                            "who won the football match", "football results tonight"], 2, cache=None)
+    assert topics["what's the weather in Oslo"] == topics["will it rain tomorrow in Bergen"]
+    assert topics["who won the football match"] == topics["football results tonight"]
+    assert topics["what's the weather in Oslo"] != topics["football results tonight"]
