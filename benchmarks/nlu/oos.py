@@ -386,38 +386,38 @@ def out_of_domain_sets() -> Dict[str, Dict[str, List[str]]]:
     return sets
 
 
-def fallback_buttons() -> Tuple[set, float]:
+def fallback_buttons() -> Tuple[set, float, float]:
     """What the "did you mean" question can offer (actions/fallback.py): the intents with a
-    button title (INTENT_TITLES, and the FAQ) and MIN_CANDIDATE_CONFIDENCE, the least confidence
-    of a second intent that gets a button. Read from the source: the engine environment cannot
-    import the action server's modules."""
+    button title (INTENT_TITLES, and the FAQ), MIN_CANDIDATE_CONFIDENCE (the least confidence
+    of a second intent that gets a button) and AMBIGUITY_GAP (how close the two must be). Read
+    from the source: the engine environment cannot import the action server's modules."""
     import ast
 
     found: Dict[str, Any] = {}
     for node in ast.parse(FALLBACK_ACTIONS.read_text(encoding="utf-8")).body:
         target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign) else None)
-        if getattr(target, "id", None) in ("INTENT_TITLES", "MIN_CANDIDATE_CONFIDENCE"):
+        if getattr(target, "id", None) in ("INTENT_TITLES", "MIN_CANDIDATE_CONFIDENCE", "AMBIGUITY_GAP"):
             found[target.id] = ast.literal_eval(node.value)
-    if len(found) != 2:
-        raise SystemExit(f"{FALLBACK_ACTIONS}: INTENT_TITLES or MIN_CANDIDATE_CONFIDENCE not found")
-    return set(found["INTENT_TITLES"]) | {"faq"}, float(found["MIN_CANDIDATE_CONFIDENCE"])
+    if len(found) != 3:
+        raise SystemExit(f"{FALLBACK_ACTIONS}: INTENT_TITLES, MIN_CANDIDATE_CONFIDENCE or AMBIGUITY_GAP not found")
+    return set(found["INTENT_TITLES"]) | {"faq"}, float(found["MIN_CANDIDATE_CONFIDENCE"]), float(found["AMBIGUITY_GAP"])
 
 
-def assistant_outcome(scored: "Scored", gold: np.ndarray, offered: Tuple[set, float], alpha: float, threshold: float, ambiguity: float):
+def assistant_outcome(scored: "Scored", gold: np.ndarray, offered: Tuple[set, float, float], alpha: float, threshold: float, ambiguity: float):
     """(refused, right intent, right intent or one of the two "did you mean" buttons). The
     buttons are shown as action_nlu_fallback shows them: the two best intents, both with a
-    title, the second at least MIN_CANDIDATE_CONFIDENCE and within `ambiguity` of the first."""
-    titles, least = offered
+    title, the second at least MIN_CANDIDATE_CONFIDENCE and within AMBIGUITY_GAP of the first."""
+    titles, least, gap = offered
     refused, correct = scored.outcome(gold, alpha, threshold, ambiguity)
     far, unsure = scored.verdicts(alpha, threshold, ambiguity)
     titled = np.array([a in titles and b in titles and a != b for a, b in zip(scored.intent, scored.second_intent)], dtype=bool)
     buttons = (unsure & titled & (scored.second >= least)
-               & (scored.confidence - scored.second <= ambiguity))
+               & (scored.confidence - scored.second <= gap))
     in_buttons = buttons & ((scored.intent == gold) | (scored.second_intent == gold))
     return refused, correct, correct | in_buttons
 
 
-def assistant_points(scored: "Scored", gold: np.ndarray, groups: Dict[str, np.ndarray], offered: Tuple[set, float],
+def assistant_points(scored: "Scored", gold: np.ndarray, groups: Dict[str, np.ndarray], offered: Tuple[set, float, float],
                      grid: Sequence[Tuple[float, float, float]]) -> List[Dict[str, Any]]:
     """Per grid point: in-domain right (strict and with the buttons) and out-of-domain refused,
     for each language; `groups` maps "<language>_in" / "<language>_out" to masks."""

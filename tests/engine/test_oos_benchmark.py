@@ -66,7 +66,7 @@ def test_the_grid_evaluation_agrees_with_the_pipelines_decision_at_every_point()
 def test_a_did_you_mean_question_counts_only_when_its_buttons_hold_the_right_intent():
     import numpy as np
 
-    offered = ({"check_balance", "check_last_payment", "open_ticket"}, 0.2)
+    offered = ({"check_balance", "check_last_payment", "open_ticket"}, 0.2, 0.1)
     close = {**prediction("check_last_payment", 0.45, 0.4), "second_intent": "check_balance"}
     second_too_weak = {**prediction("check_last_payment", 0.3, 0.15), "second_intent": "check_balance"}
     no_title = {**prediction("check_last_payment", 0.45, 0.4), "second_intent": "inform"}
@@ -75,12 +75,15 @@ def test_a_did_you_mean_question_counts_only_when_its_buttons_hold_the_right_int
     refused, correct, with_buttons = oos.assistant_outcome(scored, gold, offered, 0.015, 0.5, 0.1)
     assert refused.all() and not correct.any()
     assert with_buttons.tolist() == [True, False, False]
+    # the buttons follow the action's own gap, not the FallbackClassifier's ambiguity threshold
+    _, _, with_buttons = oos.assistant_outcome(scored, gold, offered, 0.015, 0.5, 0.0)
+    assert with_buttons.tolist() == [True, False, False]
 
 
 def test_the_buttons_are_read_from_the_fallback_action():
-    titles, least = oos.fallback_buttons()
+    titles, least, gap = oos.fallback_buttons()
     assert {"check_balance", "open_ticket", "faq"} <= titles and "inform" not in titles
-    assert 0 < least < 1
+    assert 0 < least < 1 and 0 < gap < 1
 
 
 def test_banking_calibration_uses_training_examples_and_plays_unknown_with_known_intents():
