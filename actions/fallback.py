@@ -24,7 +24,9 @@ from actions.base import EventList
 from actions.handoff import hand_off
 from actions.misses import REPEATED_MISSES, previous_turn_missed
 
-# FallbackClassifier's ambiguity_threshold (config.yml): two intents this close are a tie.
+# Two intents this close are a tie worth a "did you mean" question. The FallbackClassifier
+# (config.yml) decides whether the turn is nlu_fallback at all (confidence below its threshold);
+# this decides whether the question has two candidates or asks to rephrase.
 AMBIGUITY_GAP = 0.1
 # Below this the second intent is no real candidate: ask to rephrase instead.
 MIN_CANDIDATE_CONFIDENCE = 0.2

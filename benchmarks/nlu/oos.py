@@ -38,6 +38,7 @@ import yaml
 
 from benchmarks.nlu import data
 from benchmarks.nlu.data import REPO, Example
+from benchmarks.nlu.oos_worker import MEMO_ENV
 from benchmarks.nlu.pipelines import project_pipeline, write_config
 
 RESULTS = REPO / "benchmarks" / "results" / "nlu-oos.json"
@@ -48,8 +49,11 @@ DETECTOR = "bot.nlu.rasa_oos_detector.OutOfScopeDetector"
 OUT_OF_SCOPE, FALLBACK = "out_of_scope", "nlu_fallback"
 REFUSALS = {OUT_OF_SCOPE, FALLBACK}
 
+# replayed from each message's p-value and confidences: not part of a run's cache key
+REPLAYED = {DETECTOR: ("alpha",), "FallbackClassifier": ("threshold", "ambiguity_threshold")}
 ALPHAS = [0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3]
 THRESHOLDS = [round(t, 2) for t in np.arange(0.0, 0.96, 0.05)]
+AMBIGUITIES = [0.0, 0.05, 0.1, 0.15, 0.2]
 SEEDS = (1, 2, 3)
 UNKNOWN_FRACTION = 0.25
 BANKING_GOAL = {"unknown_caught": 80.0, "max_known_accuracy_drop": 2.0}
@@ -66,16 +70,27 @@ BANKING_ONLY_INTENTS = [
     "get_physical_card", "getting_spare_card", "lost_or_stolen_card", "order_physical_card", "pin_blocked",
     "virtual_card_not_working", "disposable_card_limits", "beneficiary_not_allowed",
 ]
+# BANKING77 calibration on training data: the inner split's pseudo-unknown intents are drawn
+# with the split's seed plus this; at most this many examples of each play unknown requests
+CALIBRATION_SEED_OFFSET = 100
+CALIBRATION_UNKNOWN_PER_INTENT = 40
 BANKING_PER_INTENT = 4
 NORSID_SAMPLE = 200
+ASSISTANT_FOLDS = 5
+FALLBACK_ACTIONS = REPO / "actions" / "fallback.py"
+# finished training+prediction runs and memoised sentence embeddings (keyed by content: safe to keep)
+DEFAULT_CACHE = REPO / "var" / "oos-cache"
 
 
 # -- running Rasa in worker processes ----------------------------------------------------------
 
-def _worker(module: str, *args: str) -> Dict[str, Any]:
+def _worker(module: str, *args: str, memo: Optional[Path] = None) -> Dict[str, Any]:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         result = Path(handle.name)
     env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "2"}
+    env.pop(MEMO_ENV, None)
+    if memo:
+        env[MEMO_ENV] = str(memo)
     completed = subprocess.run([str(ENGINE_PYTHON), "-m", module, *args, str(result)], cwd=REPO, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if completed.returncode:
@@ -86,32 +101,38 @@ def _worker(module: str, *args: str) -> Dict[str, Any]:
 
 
 def train_and_predict(pipeline, train: Sequence[Example], texts: List[str], workdir: Path, name: str,
-                      cache: Optional[Path] = None) -> Dict[str, Any]:
+                      cache: Optional[Path] = None, memoise_prediction: bool = True) -> Dict[str, Any]:
     """Trains on `train` and parses `texts`; with `cache`, a finished run is kept there (keyed by
-    the pipeline, training data and texts) and reused. The detector's alpha is left out of the
-    key: it changes neither the model nor the p-values, only the verdict, which the curves replay
-    (each run records the settings it was made with, for the replay check)."""
-    keyed = [{k: v for k, v in c.items() if not (c["name"] == DETECTOR and k == "alpha")} for c in pipeline]
+    the pipeline, training data and texts) and reused, and sentence embeddings are memoised in
+    cache/embeddings (training always; prediction unless `memoise_prediction` is False, for runs
+    whose CPU per message is reported). The detector's alpha and the FallbackClassifier's
+    thresholds are left out of the key: they change neither the model nor the p-values and
+    confidences, only the verdict, which the curves replay (each run records the settings it was
+    made with, for the replay check)."""
+    keyed = [{k: v for k, v in c.items() if k not in REPLAYED.get(c["name"], ())} for c in pipeline]
     key = hashlib.sha256(json.dumps([keyed, [(e.text, e.intent) for e in train], texts]).encode()).hexdigest()[:16]
     cached = cache / f"{name}-{key}.json" if cache else None
     if cached and cached.exists():
         log(f"{name}: cached run {cached}")
         return json.loads(cached.read_text(encoding="utf-8"))
-    outcome = {**_train_and_predict(pipeline, train, texts, workdir, name), "run_settings": settings_of(pipeline)}
+    memo = cache / "embeddings" if cache else None
+    outcome = {**_train_and_predict(pipeline, train, texts, workdir, name, memo, memo if memoise_prediction else None),
+               "run_settings": settings_of(pipeline)}
     if cached:
         cache.mkdir(parents=True, exist_ok=True)
         cached.write_text(json.dumps(outcome), encoding="utf-8")
     return outcome
 
 
-def _train_and_predict(pipeline, train: Sequence[Example], texts: List[str], workdir: Path, name: str) -> Dict[str, Any]:
+def _train_and_predict(pipeline, train: Sequence[Example], texts: List[str], workdir: Path, name: str,
+                       train_memo: Optional[Path] = None, predict_memo: Optional[Path] = None) -> Dict[str, Any]:
     config = write_config(pipeline, workdir / f"{name}.config.yml")
     nlu = data.write_rasa_nlu(train, workdir / f"{name}.nlu.json")
     log(f"{name}: training on {len(train)}, predicting {len(texts)}")
-    trained = _worker("benchmarks.nlu.worker", "train", str(config), str(nlu), str(workdir / name))
+    trained = _worker("benchmarks.nlu.oos_worker", "train", str(config), str(nlu), str(workdir / name), memo=train_memo)
     texts_file = workdir / f"{name}.texts.json"
     texts_file.write_text(json.dumps(texts), encoding="utf-8")
-    predicted = _worker("benchmarks.nlu.oos_worker", trained["model"], str(texts_file))
+    predicted = _worker("benchmarks.nlu.oos_worker", trained["model"], str(texts_file), memo=predict_memo)
     return {"train": trained, "predict": predicted}
 
 
@@ -151,75 +172,168 @@ def replay_check(predictions, settings) -> int:
                for p in predictions)
 
 
+# -- the grid of operating points, evaluated over arrays --------------------------------------
+
+class Scored:
+    """A run's predictions as arrays, for evaluating every (alpha, threshold, ambiguity) at once."""
+
+    def __init__(self, predictions: Sequence[Dict[str, Any]]) -> None:
+        self.confidence = np.array([p["confidence"] for p in predictions], dtype=float)
+        self.second = np.array([p["second_confidence"] for p in predictions], dtype=float)
+        self.p_value = np.array([np.nan if p["p_value"] is None else p["p_value"] for p in predictions], dtype=float)
+        self.intent = np.array([p["intent"] or "" for p in predictions], dtype=object)
+        self.second_intent = np.array([p.get("second_intent") or "" for p in predictions], dtype=object)
+
+    def verdicts(self, alpha: float, threshold: float, ambiguity: float) -> Tuple[np.ndarray, np.ndarray]:
+        """(out_of_scope by the detector, nlu_fallback): the arrays form of `decide`."""
+        with np.errstate(invalid="ignore"):
+            far = (self.p_value <= alpha) & (self.intent != OUT_OF_SCOPE)
+        unsure = (self.confidence < threshold) | (self.confidence - self.second < ambiguity)
+        return far, unsure & ~far
+
+    def outcome(self, gold: np.ndarray, alpha: float, threshold: float, ambiguity: float):
+        """(refused: out_of_scope or nlu_fallback, answered with the gold intent)."""
+        far, unsure = self.verdicts(alpha, threshold, ambiguity)
+        refused = far | unsure | (self.intent == OUT_OF_SCOPE)
+        return refused, ~far & ~unsure & (self.intent == gold)
+
+
+GRID = [(a, t, m) for a in ALPHAS for t in THRESHOLDS for m in AMBIGUITIES]
+
+
+def choose(points: Sequence[Dict[str, Any]], caught: str, kept: str, floor: float) -> Optional[Dict[str, Any]]:
+    """The point catching the most with `kept` at least `floor`; ties: the more kept, then the
+    smaller settings (fewer refusals by construction)."""
+    allowed = [p for p in points if p[kept] >= floor]
+    if not allowed:
+        return None
+    return max(allowed, key=lambda p: (p[caught], p[kept], -p["alpha"], -p["threshold"], -p["ambiguity"]))
+
+
 # -- BANKING77: unknown intents --------------------------------------------------------------
 
-def banking_point(predictions, test, known: set, alpha: float, threshold: float, ambiguity: float, base: float):
-    labels = [decide(p, alpha, threshold, ambiguity) for p in predictions]
+def banking_grid(predictions, test: Sequence[Example], known: set) -> Dict[str, Any]:
+    """unknown caught and known accuracy (a refusal is a miss) at every GRID point."""
+    scored = Scored(predictions)
+    gold = np.array([e.intent for e in test], dtype=object)
     is_known = np.array([e.intent in known for e in test])
-    caught = np.array([label in REFUSALS for label in labels])
-    correct = np.array([label == e.intent for label, e in zip(labels, test)])
-    accuracy = 100 * correct[is_known].mean()
-    return {"alpha": alpha, "threshold": threshold, "unknown_caught": round(100 * caught[~is_known].mean(), 2),
-            "known_accuracy": round(accuracy, 2), "known_accuracy_drop": round(base - accuracy, 2)}
+    base = 100 * float(np.mean(scored.intent[is_known] == gold[is_known]))
+    caught, accuracy = [], []
+    for alpha, threshold, ambiguity in GRID:
+        refused, correct = scored.outcome(gold, alpha, threshold, ambiguity)
+        caught.append(round(100 * float(refused[~is_known].mean()), 2))
+        accuracy.append(round(100 * float(correct[is_known].mean()), 2))
+    return {"known_accuracy_no_refusal": round(base, 2), "unknown_caught": caught, "known_accuracy": accuracy}
+
+
+def mean_points(grids: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The splits' grids averaged, one dict per GRID point, with the drop from no refusal."""
+    base = float(np.mean([g["known_accuracy_no_refusal"] for g in grids]))
+    points = []
+    for i, (alpha, threshold, ambiguity) in enumerate(GRID):
+        accuracy = float(np.mean([g["known_accuracy"][i] for g in grids]))
+        points.append({"alpha": alpha, "threshold": threshold, "ambiguity": ambiguity,
+                       "unknown_caught": round(float(np.mean([g["unknown_caught"][i] for g in grids])), 2),
+                       "known_accuracy": round(accuracy, 2), "known_accuracy_drop": round(base - accuracy, 2),
+                       "minus_drop": round(accuracy - base, 2)})
+    return points
+
+
+def banking_calibration_data(train: Sequence[Example], known: Sequence[str], seed: int):
+    """Training data only: a quarter of the known intents (drawn with seed + 100) play the
+    unknown ones, a fifth of every other known intent's training examples plays the known test.
+    Returns (inner training set, inner test set, inner known intents)."""
+    inner_known, inner_unknown = data.hold_out_intents(known, UNKNOWN_FRACTION, seed + CALIBRATION_SEED_OFFSET)
+    inner_unknown_set = set(inner_unknown)
+    by_intent: Dict[str, List[str]] = defaultdict(list)
+    for e in train:
+        by_intent[e.intent].append(e.text)
+    rng = random.Random(seed)
+    inner_train, inner_test = [], []
+    for intent in sorted(by_intent):
+        texts = sorted(set(by_intent[intent]))
+        rng.shuffle(texts)
+        if intent in inner_unknown_set:
+            inner_test += [Example(t, intent) for t in texts[:CALIBRATION_UNKNOWN_PER_INTENT]]
+        else:
+            held = round(len(texts) * HELD_OUT_FRACTION)
+            inner_test += [Example(t, intent) for t in texts[:held]]
+            inner_train += [Example(t, intent) for t in texts[held:]]
+    return inner_train, inner_test, set(inner_known)
 
 
 def banking(pipeline, workdir: Path, seeds: Sequence[int], per_intent: Optional[int], save,
             cache: Optional[Path] = None) -> Dict[str, Any]:
     settings = settings_of(pipeline)
-    ambiguity = settings["ambiguity_threshold"]
+    pipeline = [c for c in pipeline if c["name"] != "ResponseSelector"]  # no FAQ in BANKING77
     train, test = data.load_split("train"), data.load_split("test")
     if per_intent:
         test = data.sample_per_intent(test, per_intent, seed=1)
     result: Dict[str, Any] = {
         "setting": f"BANKING77, {UNKNOWN_FRACTION:.0%} of the intents never trained on, {len(seeds)} seeded splits",
         "goal": f">= {BANKING_GOAL['unknown_caught']:g} % unknown caught at <= {BANKING_GOAL['max_known_accuracy_drop']:g} pt known-accuracy drop",
-        "configured": settings, "test_examples": len(test), "splits": [],
+        "calibration": ("per split, on its training data only: a quarter of the known intents play the unknown ones "
+                        f"(drawn with seed + {CALIBRATION_SEED_OFFSET}), a fifth of the other known intents' examples "
+                        "the known test; the point catching the most of them within the accuracy budget, averaged "
+                        "over the splits, is the chosen one, then measured on the test split"),
+        "configured": settings, "test_examples": len(test), "grid_axes": ["alpha", "threshold", "ambiguity"],
+        "grid": [list(g) for g in GRID], "splits": [],
     }
-    grid = [(a, t) for a in ALPHAS for t in THRESHOLDS]
+    test_grids, calibration_grids = [], []
     for seed in seeds:
         known, unknown = data.hold_out_intents(data.load_intents(), UNKNOWN_FRACTION, seed)
         known_set = set(known)
-        run = train_and_predict(pipeline, [e for e in train if e.intent in known_set], [e.text for e in test],
-                                workdir, f"banking_seed{seed}", cache)
+        known_train = [e for e in train if e.intent in known_set]
+        run = train_and_predict(pipeline, known_train, [e.text for e in test], workdir, f"banking_seed{seed}", cache)
         predictions = run["predict"]["predictions"]
-        base = 100 * np.mean([p["intent"] == e.intent for p, e in zip(predictions, test) if e.intent in known_set])
-        points = [banking_point(predictions, test, known_set, a, t, ambiguity, base) for a, t in grid]
+        inner_train, inner_test, inner_known = banking_calibration_data(known_train, known, seed)
+        inner = train_and_predict(pipeline, inner_train, [e.text for e in inner_test], workdir,
+                                  f"banking_calibration_seed{seed}", cache)
+        test_grids.append(banking_grid(predictions, test, known_set))
+        calibration_grids.append(banking_grid(inner["predict"]["predictions"], inner_test, inner_known))
         result["splits"].append({
-            "seed": seed, "unknown_intents": unknown, "known_accuracy_no_refusal": round(base, 2),
+            "seed": seed, "unknown_intents": unknown,
+            "known_accuracy_no_refusal": test_grids[-1]["known_accuracy_no_refusal"],
             "train_seconds": run["train"]["train_seconds"], "messages_per_second": run["predict"]["messages_per_second"],
+            "embeddings_memoised": bool(run["predict"].get("embeddings_memoised")),
             "detector_cpu_ms_per_message": run["predict"]["detector_cpu_ms_per_message"],
             "run_settings": run["run_settings"], "replay_disagreements": replay_check(predictions, run["run_settings"]),
-            "grid": points,
+            "test": test_grids[-1],
+            "calibration": {"train_examples": len(inner_train), "test_examples": len(inner_test),
+                            "unknown_intents": sorted({e.intent for e in inner_test} - inner_known),
+                            **calibration_grids[-1]},
         })
-        summarise_banking(result, settings)
-        log(f"banking seed {seed}: configured {json.dumps(result['operating_point'])}")
+        summarise_banking(result, settings, test_grids, calibration_grids)
+        log(f"banking seed {seed}: chosen {json.dumps(result['chosen_on_training_data'])}")
         save(result)
     return result
 
 
-def summarise_banking(result: Dict[str, Any], settings: Dict[str, float]) -> None:
-    splits = result["splits"]
-    # alpha and threshold are the grid's own values: averaged metrics only (rounding 0.005 would move it)
-    mean = [{k: (v if k in ("alpha", "threshold") else round(float(np.mean([s["grid"][i][k] for s in splits])), 2))
-             for k, v in splits[0]["grid"][i].items()} for i in range(len(splits[0]["grid"]))]
+def summarise_banking(result: Dict[str, Any], settings: Dict[str, float], test_grids, calibration_grids) -> None:
     budget = BANKING_GOAL["max_known_accuracy_drop"]
+    test, calibration = mean_points(test_grids), mean_points(calibration_grids)
 
-    def at(alpha: float, threshold: float) -> Dict[str, float]:
-        return next(p for p in mean if p["alpha"] == alpha and p["threshold"] == threshold)
+    def at(points, alpha: float, threshold: float, ambiguity: float) -> Dict[str, Any]:
+        return next(p for p in points if (p["alpha"], p["threshold"], p["ambiguity"]) == (alpha, threshold, ambiguity))
 
-    def best(points) -> Optional[Dict[str, float]]:
-        allowed = [p for p in points if p["known_accuracy_drop"] <= budget]
-        return max(allowed, key=lambda p: (p["unknown_caught"], -p["known_accuracy_drop"])) if allowed else None
+    def verdict(point: Dict[str, Any]) -> Dict[str, Any]:
+        return {**point, "meets_goal": point["unknown_caught"] >= BANKING_GOAL["unknown_caught"]
+                and point["known_accuracy_drop"] <= budget}
 
-    threshold = settings["threshold"]
-    result["detector_curve"] = [at(a, threshold) for a in ALPHAS]  # alpha swept, fallback as configured
-    result["fallback_only_curve"] = [at(0.0, t) for t in THRESHOLDS]  # no detector, threshold swept
-    result["best_fallback_only"] = best(result["fallback_only_curve"])
-    result["best_combined"] = best(mean)
-    point = at(settings["alpha"], threshold)
-    result["operating_point"] = {**point, "meets_goal": point["unknown_caught"] >= BANKING_GOAL["unknown_caught"]
-                                 and point["known_accuracy_drop"] <= budget}
-    result["mean_grid"] = mean
+    chosen = choose(calibration, "unknown_caught", "minus_drop", -budget)
+    if chosen:
+        key = (chosen["alpha"], chosen["threshold"], chosen["ambiguity"])
+        result["chosen_on_training_data"] = {"calibration": chosen, "test": verdict(at(test, *key))}
+    configured = (settings["alpha"], settings["threshold"], settings["ambiguity_threshold"])
+    if configured in GRID:
+        result["configured_point"] = verdict(at(test, *configured))
+    ambiguity = settings["ambiguity_threshold"] if settings["ambiguity_threshold"] in AMBIGUITIES else 0.0
+    result["detector_curve"] = [at(test, a, settings["threshold"], ambiguity) for a in ALPHAS
+                                if (a, settings["threshold"], ambiguity) in GRID]
+    result["fallback_only_curve"] = [at(test, 0.0, t, 0.0) for t in THRESHOLDS]
+    # hindsight: what the test split itself would pick (never used to choose)
+    result["test_hindsight_best_fallback_only"] = choose(result["fallback_only_curve"], "unknown_caught", "minus_drop", -budget)
+    result["test_hindsight_best"] = choose(test, "unknown_caught", "minus_drop", -budget)
 
 
 # -- the assistant's own domain --------------------------------------------------------------
@@ -272,18 +386,157 @@ def out_of_domain_sets() -> Dict[str, Dict[str, List[str]]]:
     return sets
 
 
-def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None) -> Dict[str, Any]:
+def fallback_buttons() -> Tuple[set, float, float]:
+    """What the "did you mean" question can offer (actions/fallback.py): the intents with a
+    button title (INTENT_TITLES, and the FAQ), MIN_CANDIDATE_CONFIDENCE (the least confidence
+    of a second intent that gets a button) and AMBIGUITY_GAP (how close the two must be). Read
+    from the source: the engine environment cannot import the action server's modules."""
+    import ast
+
+    found: Dict[str, Any] = {}
+    for node in ast.parse(FALLBACK_ACTIONS.read_text(encoding="utf-8")).body:
+        target = node.target if isinstance(node, ast.AnnAssign) else (node.targets[0] if isinstance(node, ast.Assign) else None)
+        if getattr(target, "id", None) in ("INTENT_TITLES", "MIN_CANDIDATE_CONFIDENCE", "AMBIGUITY_GAP"):
+            found[target.id] = ast.literal_eval(node.value)
+    if len(found) != 3:
+        raise SystemExit(f"{FALLBACK_ACTIONS}: INTENT_TITLES, MIN_CANDIDATE_CONFIDENCE or AMBIGUITY_GAP not found")
+    return set(found["INTENT_TITLES"]) | {"faq"}, float(found["MIN_CANDIDATE_CONFIDENCE"]), float(found["AMBIGUITY_GAP"])
+
+
+def assistant_outcome(scored: "Scored", gold: np.ndarray, offered: Tuple[set, float, float], alpha: float, threshold: float, ambiguity: float):
+    """(refused, right intent, right intent or one of the two "did you mean" buttons). The
+    buttons are shown as action_nlu_fallback shows them: the two best intents, both with a
+    title, the second at least MIN_CANDIDATE_CONFIDENCE and within AMBIGUITY_GAP of the first."""
+    titles, least, gap = offered
+    refused, correct = scored.outcome(gold, alpha, threshold, ambiguity)
+    far, unsure = scored.verdicts(alpha, threshold, ambiguity)
+    titled = np.array([a in titles and b in titles and a != b for a, b in zip(scored.intent, scored.second_intent)], dtype=bool)
+    buttons = (unsure & titled & (scored.second >= least)
+               & (scored.confidence - scored.second <= gap))
+    in_buttons = buttons & ((scored.intent == gold) | (scored.second_intent == gold))
+    return refused, correct, correct | in_buttons
+
+
+def assistant_points(scored: "Scored", gold: np.ndarray, groups: Dict[str, np.ndarray], offered: Tuple[set, float, float],
+                     grid: Sequence[Tuple[float, float, float]]) -> List[Dict[str, Any]]:
+    """Per grid point: in-domain right (strict and with the buttons) and out-of-domain refused,
+    for each language; `groups` maps "<language>_in" / "<language>_out" to masks."""
+    points = []
+    for alpha, threshold, ambiguity in grid:
+        refused, correct, with_buttons = assistant_outcome(scored, gold, offered, alpha, threshold, ambiguity)
+        point: Dict[str, Any] = {"alpha": alpha, "threshold": threshold, "ambiguity": ambiguity}
+        for language in ("en", "nb"):
+            inside, outside = groups.get(f"{language}_in"), groups.get(f"{language}_out")
+            if inside is not None and inside.any():
+                point[f"{language}_in_domain_correct"] = round(100 * float(correct[inside].mean()), 2)
+                point[f"{language}_in_domain_correct_or_button"] = round(100 * float(with_buttons[inside].mean()), 2)
+            if outside is not None and outside.any():
+                point[f"{language}_ood_caught"] = round(100 * float(refused[outside].mean()), 2)
+        point["min_in_domain_correct"] = min(point.get(f"{x}_in_domain_correct", 100.0) for x in ("en", "nb"))
+        point["min_ood_caught"] = min(point.get(f"{x}_ood_caught", 100.0) for x in ("en", "nb"))
+        points.append(point)
+    return points
+
+
+def choose_assistant(points: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
+    """The goal's rule on the calibration folds: among the points refusing at least the goal's
+    share of out-of-domain requests in both languages, the one keeping the most in-domain
+    requests right in the weaker language (then the more caught, then the smaller settings);
+    when none reaches the goal, the one catching the most."""
+    rank = lambda p: (p["min_in_domain_correct"], p["min_ood_caught"], -p["alpha"], -p["threshold"], -p["ambiguity"])
+    feasible = [p for p in points if p["min_ood_caught"] >= ASSISTANT_GOAL["ood_caught"]]
+    if feasible:
+        return max(feasible, key=rank)
+    return max(points, key=lambda p: (p["min_ood_caught"], *rank(p)))
+
+
+def calibration_folds(train: Sequence[Example], folds: int, seed: int = 1,
+                      topics: Optional[Dict[str, int]] = None) -> List[List[Example]]:
+    """Folds of the training set: every intent spread evenly over them, except that the
+    out_of_scope examples of one topic (`topics`: text -> topic number, 0 .. folds-1) are held
+    out together, so a fold's out-of-domain requests are of a kind its model never saw."""
+    by_intent: Dict[str, List[Example]] = defaultdict(list)
+    for e in train:
+        by_intent[e.intent].append(e)
+    rng = random.Random(seed)
+    parts: List[List[Example]] = [[] for _ in range(folds)]
+    offset = 0
+    for intent in sorted(by_intent):
+        members = sorted(by_intent[intent], key=lambda e: e.text)
+        rng.shuffle(members)
+        for i, e in enumerate(members):
+            grouped = topics is not None and intent == OUT_OF_SCOPE
+            parts[topics[e.text] % folds if grouped else (i + offset) % folds].append(e)
+        offset += len(members)
+    return parts
+
+
+def topics_of(texts: Sequence[str], count: int, cache: Optional[Path], seed: int = 1, rounds: int = 50) -> Dict[str, int]:
+    """k-means (cosine, k = `count`) of the texts' sentence embeddings: text -> topic. The
+    out_of_scope examples fall into topics (weather, money, chit-chat ...) whose held-out
+    members are new to a model trained on the other topics, as real out-of-domain requests are."""
+    from bot.nlu.multilingual_encoder import MultilingualEncoder
+
+    from benchmarks.nlu.oos_worker import memoise_embeddings_on_disk
+
+    flush = memoise_embeddings_on_disk(cache / "embeddings") if cache else None
+    vectors = MultilingualEncoder().encode(list(texts))
+    if flush:
+        flush()
+    vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    rng = np.random.default_rng(seed)
+    centres = vectors[rng.choice(len(vectors), count, replace=False)]
+    for _ in range(rounds):
+        assigned = np.argmax(vectors @ centres.T, axis=1)
+        moved = np.array([vectors[assigned == c].mean(axis=0) if (assigned == c).any() else centres[c] for c in range(count)])
+        moved /= np.linalg.norm(moved, axis=1, keepdims=True)
+        if np.allclose(moved, centres):
+            break
+        centres = moved
+    return {t: int(a) for t, a in zip(texts, np.argmax(vectors @ centres.T, axis=1))}
+
+
+def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None, folds: int = ASSISTANT_FOLDS) -> Dict[str, Any]:
+    from bot.nlu.language import detect_language
+
     settings = settings_of(pipeline)
+    configured = (settings["alpha"], settings["threshold"], settings["ambiguity_threshold"])
+    grid = GRID if configured in GRID else [*GRID, configured]
+    offered = fallback_buttons()
     # intent detection only: the FAQ's response selection needs responses the benchmark has no use for
     pipeline = [c for c in pipeline if c["name"] != "ResponseSelector"]
     examples = assistant_examples()
     languages = [lang for lang in ("en", "nb") if examples.get(lang)]
     train: List[Example] = [Example(t, i) for t, i in examples.get("train_only", [])]
+    language_of: Dict[str, str] = {t: detect_language(t) or "en" for t, _ in examples.get("train_only", [])}
     in_domain: Dict[str, List[Example]] = {}
     for language in languages:
         kept, held = split_in_domain(examples[language])
         train += kept
         in_domain[language] = held
+        language_of.update({e.text: language for e in kept})
+
+    # -- calibration on the training set only: stratified folds, each predicted by a model
+    # trained on the others; held-out out_of_scope examples play the out-of-domain requests
+    fold_predictions, fold_examples = [], []
+    out_of_scope_texts = sorted({e.text for e in train if e.intent == OUT_OF_SCOPE})
+    topics = topics_of(out_of_scope_texts, folds, cache)
+    parts = calibration_folds(train, folds, topics=topics)
+    for k, held in enumerate(parts):
+        rest = [e for j, part in enumerate(parts) if j != k for e in part]
+        run = train_and_predict(pipeline, rest, [e.text for e in held], workdir, f"assistant_fold{k}", cache)
+        fold_predictions += run["predict"]["predictions"]
+        fold_examples += held
+    fold_gold = np.array([e.intent for e in fold_examples], dtype=object)
+    fold_groups = {f"{lang}_{side}": np.array([language_of.get(e.text) == lang and (e.intent == OUT_OF_SCOPE) == (side == "out")
+                                               for e in fold_examples])
+                   for lang in ("en", "nb") for side in ("in", "out")}
+    calibration_points = assistant_points(Scored(fold_predictions), fold_gold, fold_groups, offered, grid)
+    chosen = choose_assistant(calibration_points)
+    chosen_key = (chosen["alpha"], chosen["threshold"], chosen["ambiguity"])
+    log(f"assistant: chosen on training folds {json.dumps(chosen)}")
+
+    # -- the test: held-out fifth of data/ against the out-of-domain sets
     ood = out_of_domain_sets()
     texts: List[str] = []
     index: List[Tuple[str, str, str]] = []  # (language, "in_domain" or source, gold intent)
@@ -294,29 +547,47 @@ def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None) -> Di
         for source, source_texts in sources.items():
             texts += source_texts
             index += [(language, source, OUT_OF_SCOPE)] * len(source_texts)
-    run = train_and_predict(pipeline, train, texts, workdir, "assistant", cache)
+    run = train_and_predict(pipeline, train, texts, workdir, "assistant", cache, memoise_prediction=False)
     predictions = run["predict"]["predictions"]
+    scored = Scored(predictions)
+    gold = np.array([g for _, _, g in index], dtype=object)
+    groups = {f"{lang}_{side}": np.array([i[0] == lang and (i[1] == "in_domain") == (side == "in") for i in index])
+              for lang in ("en", "nb") for side in ("in", "out")}
+    test_points = {(p["alpha"], p["threshold"], p["ambiguity"]): p for p in assistant_points(scored, gold, groups, offered, grid)}
 
-    def point(language: str, alpha: float, threshold: float) -> Dict[str, Any]:
-        labels = [(decide(p, alpha, threshold, settings["ambiguity_threshold"]), i) for p, i in zip(predictions, index) if i[0] == language]
-        in_dom = [label == gold for label, (_, source, gold) in labels if source == "in_domain"]
-        by_source: Dict[str, List[str]] = defaultdict(list)
-        for label, (_, source, _) in labels:
-            if source != "in_domain":
-                by_source[source].append(label)
-        everything = [label for source in by_source.values() for label in source]
-        return {
-            "alpha": alpha, "threshold": threshold,
-            "in_domain_correct": round(100 * float(np.mean(in_dom)), 2) if in_dom else None,
-            "ood_out_of_scope": round(100 * float(np.mean([x == OUT_OF_SCOPE for x in everything])), 2) if everything else None,
-            "ood_caught": round(100 * float(np.mean([x in REFUSALS for x in everything])), 2) if everything else None,
-            "ood_caught_by_source": {s: round(100 * float(np.mean([x in REFUSALS for x in v])), 1) for s, v in by_source.items()},
-        }
+    def by_source(language: str, key) -> Dict[str, float]:
+        refused, _, _ = assistant_outcome(scored, gold, offered, *key)
+        found: Dict[str, List[bool]] = defaultdict(list)
+        for r, (lang, source, _) in zip(refused, index):
+            if lang == language and source != "in_domain":
+                found[source].append(bool(r))
+        return {s: round(100 * float(np.mean(v)), 1) for s, v in found.items()}
+
+    def language_view(point: Dict[str, Any], language: str) -> Dict[str, Any]:
+        view = {"alpha": point["alpha"], "threshold": point["threshold"], "ambiguity": point["ambiguity"],
+                "in_domain_correct": point.get(f"{language}_in_domain_correct"),
+                "in_domain_correct_or_button": point.get(f"{language}_in_domain_correct_or_button"),
+                "ood_caught": point.get(f"{language}_ood_caught")}
+        view["meets_goal"] = (view["in_domain_correct"] is not None and view["ood_caught"] is not None
+                              and view["in_domain_correct"] >= ASSISTANT_GOAL["in_domain_correct"]
+                              and view["ood_caught"] >= ASSISTANT_GOAL["ood_caught"])
+        return view
 
     result: Dict[str, Any] = {
         "setting": "data/: a fixed fifth of each intent's examples per language held out (seed 1) vs out-of-domain sets",
         "goal": f">= {ASSISTANT_GOAL['ood_caught']:g} % out-of-domain refused with >= {ASSISTANT_GOAL['in_domain_correct']:g} % in-domain correct, per language",
+        "calibration": (f"{folds} folds of the training set (the four fifths of data/ not held out, and "
+                        "data/out_of_scope.yml): each fold predicted by a model trained on the others; held-out "
+                        "out_of_scope examples play the out-of-domain requests, a topic at a time (k-means of their "
+                        "embeddings), so that they are new to the fold's model. Chosen: among the points refusing "
+                        f">= {ASSISTANT_GOAL['ood_caught']:g} % of them in both languages, the one keeping the most "
+                        "in-domain examples right in the weaker language"),
         "configured": settings,
+        "calibration_out_of_scope_topics": [sum(1 for t in topics.values() if t == k) for k in range(folds)],
+        "chosen_on_training_data": chosen,
+        "configured_is_chosen": configured == chosen_key,
+        "in_domain_correct_or_button": ("also counted right: nlu_fallback's \"did you mean\" question whose two "
+                                        "buttons hold the right intent (as actions/fallback.py shows them)"),
         "train_examples": len(train),
         "train_out_of_scope_examples": len(examples.get("train_only", [])),
         "train_seconds": run["train"]["train_seconds"],
@@ -331,15 +602,19 @@ def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None) -> Di
         sources = {s: len(t) for s, t in ood[language].items()}
         if not sources and language not in in_domain:
             continue
-        op = point(language, settings["alpha"], settings["threshold"])
-        meets = (op["in_domain_correct"] is not None and op["ood_caught"] is not None
-                 and op["in_domain_correct"] >= ASSISTANT_GOAL["in_domain_correct"] and op["ood_caught"] >= ASSISTANT_GOAL["ood_caught"])
+        op = {**language_view(test_points[configured], language), "ood_caught_by_source": by_source(language, configured)}
+        chosen_test = {**language_view(test_points[chosen_key], language), "ood_caught_by_source": by_source(language, chosen_key)}
+        ambiguity = settings["ambiguity_threshold"]
         result["languages"][language] = {
             "in_domain_test_examples": len(in_domain.get(language, [])),
             "ood_test_examples": sources,
-            "operating_point": {**op, "meets_goal": meets},
-            "detector_curve": [point(language, a, settings["threshold"]) for a in ALPHAS],
-            "fallback_only_curve": [point(language, 0.0, t) for t in THRESHOLDS],
+            "calibration_examples": {"in_domain": int(fold_groups[f"{language}_in"].sum()), "out_of_scope": int(fold_groups[f"{language}_out"].sum())},
+            "chosen_on_training_data": {"calibration": language_view(chosen, language), "test": chosen_test},
+            "operating_point": op,
+            "no_refusal": language_view(test_points[(0.0, 0.0, 0.0)], language),
+            "detector_curve": [language_view(test_points[(a, settings["threshold"], ambiguity)], language)
+                               for a in ALPHAS if (a, settings["threshold"], ambiguity) in test_points],
+            "fallback_only_curve": [language_view(test_points[(0.0, t, 0.0)], language) for t in THRESHOLDS],
             "misses_at_operating_point": misses(predictions, index, language, settings),
         }
     log(f"assistant: {json.dumps({k: v['operating_point'] for k, v in result['languages'].items()})}")
@@ -365,7 +640,7 @@ def misses(predictions, index, language: str, settings, limit: int = 40) -> Dict
 # -- entry point -----------------------------------------------------------------------------
 
 def run(config: Path, parts: Sequence[str], workdir: Path, seeds: Sequence[int] = SEEDS,
-        per_intent: Optional[int] = None, out: Path = RESULTS, cache: Optional[Path] = None) -> Dict[str, Any]:
+        per_intent: Optional[int] = None, out: Path = RESULTS, cache: Optional[Path] = DEFAULT_CACHE) -> Dict[str, Any]:
     pipeline = project_pipeline(config)
     config_key = str(config.resolve().relative_to(REPO)) if config.resolve().is_relative_to(REPO) else str(config)
     results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
@@ -394,7 +669,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)))
     parser.add_argument("--test-per-intent", type=int, default=None, help="BANKING77 test messages per intent (default: all 40)")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--cache", type=Path, default=None, help="keep finished training+prediction runs here and reuse them")
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE,
+                        help="keep finished training+prediction runs and sentence embeddings here and reuse them")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="bench-oos-") as tmp:
         run(args.config, [p for p in args.parts.split(",") if p], Path(tmp), [int(s) for s in args.seeds.split(",")],

@@ -1,9 +1,16 @@
-"""One prediction run for the out-of-scope benchmark, in a process of its own.
+"""One training or prediction run for the out-of-scope benchmark, in a process of its own.
 
     python -m benchmarks.nlu.oos_worker MODEL TEXTS_JSON RESULT_JSON
+    python -m benchmarks.nlu.oos_worker train CONFIG NLU_DATA MODEL_DIR RESULT_JSON
 
-Like `benchmarks.nlu.worker predict`, plus what the OutOfScopeDetector saw (similarity,
-p-value) and the CPU time its `process` took per message inside the real pipeline.
+The first is like `benchmarks.nlu.worker predict`, plus what the OutOfScopeDetector saw
+(similarity, p-value) and the CPU time its `process` took per message inside the real pipeline.
+The second is `benchmarks.nlu.worker train`.
+
+With OOS_EMBEDDING_MEMO=DIR, sentence embeddings are memoised on disk in DIR: the same text
+always gets the same vector (tests/engine/test_multilingual_encoder.py), and the benchmark
+embeds the same BANKING77 texts in every split and every calibration fold, so each is embedded
+once. Timings of a memoised run leave out the embedding (they are reported as such).
 """
 
 from __future__ import annotations
@@ -11,12 +18,52 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List
+
+import numpy as np
 
 from benchmarks.nlu.worker import FALLBACK_INTENT, peak_rss_mb
+
+MEMO_ENV = "OOS_EMBEDDING_MEMO"
+
+
+def memoise_embeddings_on_disk(directory: Path) -> Callable[[], None]:
+    """Makes MultilingualEncoder.encode look texts up in DIR's shards first; returns the
+    function that writes this process's new embeddings as a shard of its own (processes that
+    run side by side never write the same file)."""
+    from bot.nlu.multilingual_encoder import MultilingualEncoder
+
+    directory.mkdir(parents=True, exist_ok=True)
+    known: Dict[str, np.ndarray] = {}
+    for shard in sorted(directory.glob("*.npz")):
+        with np.load(shard, allow_pickle=False) as arrays:
+            known.update(zip(arrays["texts"].tolist(), arrays["vectors"]))
+    new: Dict[str, np.ndarray] = {}
+    original = MultilingualEncoder.encode
+
+    def encode(self, texts):
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:
+            vectors = original(self, missing)
+            known.update(zip(missing, vectors))
+            new.update(zip(missing, vectors))
+        return np.array([known[t] for t in texts], np.float32).reshape(len(texts), -1)
+
+    MultilingualEncoder.encode = encode
+
+    def flush() -> None:
+        if not new:
+            return
+        part = directory / f"{os.getpid()}-{time.time_ns()}.part"
+        with open(part, "wb") as handle:
+            np.savez(handle, texts=np.array(list(new)), vectors=np.vstack(list(new.values())).astype(np.float32))
+        part.rename(part.with_suffix(".npz"))
+
+    return flush
 
 
 def view(parsed: Dict[str, Any]) -> Dict[str, Any]:
@@ -32,6 +79,7 @@ def view(parsed: Dict[str, Any]) -> Dict[str, Any]:
         "intent": top["name"],
         "confidence": float(top["confidence"]),
         "second_confidence": float(ranking[1]["confidence"]) if len(ranking) > 1 else 0.0,
+        "second_intent": ranking[1]["name"] if len(ranking) > 1 else None,
         "pipeline_intent": parsed["intent"]["name"],
         "similarity": detection.get("similarity"),
         "p_value": detection.get("p_value"),
@@ -73,9 +121,20 @@ async def predict_all(model: str, texts: List[str]) -> Dict[str, Any]:
 
 def main(argv: List[str]) -> None:
     logging.basicConfig(level=logging.WARNING)
-    model, texts_file, result = argv
-    texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
-    Path(result).write_text(json.dumps(asyncio.run(predict_all(model, texts))), encoding="utf-8")
+    flush = memoise_embeddings_on_disk(Path(os.environ[MEMO_ENV])) if os.environ.get(MEMO_ENV) else None
+    if argv[0] == "train":
+        from benchmarks.nlu.worker import train
+
+        config, nlu_data, model_dir, result = argv[1:]
+        outcome = train(config, nlu_data, model_dir)
+    else:
+        model, texts_file, result = argv
+        texts = json.loads(Path(texts_file).read_text(encoding="utf-8"))
+        outcome = asyncio.run(predict_all(model, texts))
+    if flush:
+        flush()
+        outcome["embeddings_memoised"] = True
+    Path(result).write_text(json.dumps(outcome), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -42,3 +42,121 @@ def test_out_of_domain_test_questions_are_not_training_examples():
     test = {q.lower() for categories in written.values() for questions in categories.values() for q in questions}
     training = {text.lower() for language in oos.assistant_examples().values() for text, _ in language}
     assert test and not test & training
+
+
+def test_the_grid_evaluation_agrees_with_the_pipelines_decision_at_every_point():
+    import itertools
+
+    import numpy as np
+
+    predictions = [
+        {**prediction(intent, confidence, second, p_value), "second_intent": "open_ticket"}
+        for intent, confidence, second, p_value in itertools.product(
+            ["check_balance", "out_of_scope"], [0.3, 0.55, 0.9], [0.05, 0.5], [None, 0.01, 0.5])
+    ]
+    scored = oos.Scored(predictions)
+    gold = np.array(["check_balance"] * len(predictions), dtype=object)
+    for alpha, threshold, ambiguity in [(0.015, 0.5, 0.1), (0.0, 0.0, 0.0), (0.3, 0.95, 0.2)]:
+        refused, correct = scored.outcome(gold, alpha, threshold, ambiguity)
+        labels = [oos.decide(p, alpha, threshold, ambiguity) for p in predictions]
+        assert refused.tolist() == [label in oos.REFUSALS for label in labels]
+        assert correct.tolist() == [label == "check_balance" for label in labels]
+
+
+def test_a_did_you_mean_question_counts_only_when_its_buttons_hold_the_right_intent():
+    import numpy as np
+
+    offered = ({"check_balance", "check_last_payment", "open_ticket"}, 0.2, 0.1)
+    close = {**prediction("check_last_payment", 0.45, 0.4), "second_intent": "check_balance"}
+    second_too_weak = {**prediction("check_last_payment", 0.3, 0.15), "second_intent": "check_balance"}
+    no_title = {**prediction("check_last_payment", 0.45, 0.4), "second_intent": "inform"}
+    scored = oos.Scored([close, second_too_weak, no_title])
+    gold = np.array(["check_balance"] * 3, dtype=object)
+    refused, correct, with_buttons = oos.assistant_outcome(scored, gold, offered, 0.015, 0.5, 0.1)
+    assert refused.all() and not correct.any()
+    assert with_buttons.tolist() == [True, False, False]
+    # the buttons follow the action's own gap, not the FallbackClassifier's ambiguity threshold
+    _, _, with_buttons = oos.assistant_outcome(scored, gold, offered, 0.015, 0.5, 0.0)
+    assert with_buttons.tolist() == [True, False, False]
+
+
+def test_the_buttons_are_read_from_the_fallback_action():
+    titles, least, gap = oos.fallback_buttons()
+    assert {"check_balance", "open_ticket", "faq"} <= titles and "inform" not in titles
+    assert 0 < least < 1 and 0 < gap < 1
+
+
+def test_banking_calibration_uses_training_examples_and_plays_unknown_with_known_intents():
+    from benchmarks.nlu.data import Example
+
+    known = [f"intent_{i}" for i in range(8)]
+    train = [Example(f"{intent} text {j}", intent) for intent in known for j in range(10)]
+    inner_train, inner_test, inner_known = oos.banking_calibration_data(train, known, seed=1)
+    assert len(inner_known) == 6  # a quarter of eight play the unknown ones
+    pseudo_unknown = set(known) - inner_known
+    assert {e.intent for e in inner_train} == inner_known
+    assert {e.intent for e in inner_test} == set(known)
+    assert not {e.text for e in inner_train} & {e.text for e in inner_test}
+    assert all(sum(e.intent == i for e in inner_test) == 2 for i in inner_known)  # a fifth of each
+    assert all(sum(e.intent == i for e in inner_test) == 10 for i in pseudo_unknown)
+
+
+def test_the_assistants_choice_keeps_the_most_in_domain_among_points_reaching_the_goal():
+    def point(alpha, in_domain, caught):
+        return {"alpha": alpha, "threshold": 0.5, "ambiguity": 0.1, "min_in_domain_correct": in_domain, "min_ood_caught": caught}
+
+    points = [point(0.0, 94.0, 85.0), point(0.01, 93.0, 91.0), point(0.05, 90.0, 97.0)]
+    assert oos.choose_assistant(points)["alpha"] == 0.01
+    assert oos.choose_assistant([point(0.0, 94.0, 85.0), point(0.05, 90.0, 88.0)])["alpha"] == 0.05
+
+
+def test_calibration_folds_spread_every_intent_and_cover_the_training_set_once():
+    from benchmarks.nlu.data import Example
+
+    train = [Example(f"a{i}", "a") for i in range(10)] + [Example(f"b{i}", "b") for i in range(5)]
+    parts = oos.calibration_folds(train, 5)
+    assert sorted(e.text for part in parts for e in part) == sorted(e.text for e in train)
+    assert all(sum(e.intent == "a" for e in part) == 2 and sum(e.intent == "b" for e in part) == 1 for part in parts)
+
+
+def test_memoised_embeddings_come_back_from_disk_in_another_process(tmp_path, monkeypatch):
+    import numpy as np
+
+    from benchmarks.nlu import oos_worker
+    from bot.nlu.multilingual_encoder import MultilingualEncoder
+
+    calls = []
+
+    def fake_encode(self, texts):
+        calls.append(list(texts))
+        return np.array([[len(t), 1.0] for t in texts], np.float32)
+
+    monkeypatch.setattr(MultilingualEncoder, "encode", fake_encode)
+    flush = oos_worker.memoise_embeddings_on_disk(tmp_path)
+    first = MultilingualEncoder.encode(None, ["ab", "abc", "ab"])
+    flush()
+    monkeypatch.setattr(MultilingualEncoder, "encode", fake_encode)  # a new process: the original again
+    oos_worker.memoise_embeddings_on_disk(tmp_path)
+    again = MultilingualEncoder.encode(None, ["abc", "ab"])
+    assert calls == [["ab", "abc"]]  # each text embedded once, the second call served from disk
+    assert first.tolist() == [[2, 1], [3, 1], [2, 1]] and again.tolist() == [[3, 1], [2, 1]]
+
+
+def test_out_of_scope_examples_of_one_topic_are_held_out_together():
+    from benchmarks.nlu.data import Example
+
+    train = [Example(f"a{i}", "a") for i in range(10)] + [Example(f"oos{i}", "out_of_scope") for i in range(10)]
+    topics = {f"oos{i}": i % 2 for i in range(10)}  # two topics
+    parts = oos.calibration_folds(train, 5, topics=topics)
+    assert sorted(e.text for part in parts for e in part) == sorted(e.text for e in train)
+    held = [{topics[e.text] for e in part if e.intent == "out_of_scope"} for part in parts]
+    assert held == [{0}, {1}, set(), set(), set()]
+    assert all(sum(e.intent == "a" for e in part) == 2 for part in parts)
+
+
+def test_topics_group_similar_texts():
+    topics = oos.topics_of(["what's the weather in Oslo", "will it rain tomorrow in Bergen",
+                            "who won the football match", "football results tonight"], 2, cache=None)
+    assert topics["what's the weather in Oslo"] == topics["will it rain tomorrow in Bergen"]
+    assert topics["who won the football match"] == topics["football results tonight"]
+    assert topics["what's the weather in Oslo"] != topics["football results tonight"]
