@@ -30,6 +30,19 @@ FOLDS = 5
 SEED = 1
 
 
+def configured(config: Path) -> Dict[str, Any]:
+    """The sweep's options as a config file sets them."""
+    from benchmarks.nlu.pipelines import project_pipeline
+
+    options = dict(sweep_linear.START)
+    for component in project_pipeline(config):
+        if component["name"].endswith("LinearIntentClassifier"):
+            options.update({k: v for k, v in component.items() if k in options})
+        if component["name"] == "CountVectorsFeaturizer" and component.get("analyzer") == "char_wb":
+            options["char_ngrams"] = [component.get("min_ngram", 1), component.get("max_ngram", 1)]
+    return options
+
+
 def main(argv: Optional[List[str]] = None) -> None:
     from sklearn.model_selection import StratifiedKFold
 
@@ -38,13 +51,12 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--settings", type=Path, default=sweep_linear.RESULTS,
-                        help="the sweep's results: its start and its best options are compared")
+    parser.add_argument("--config", type=Path, default=REPO / "config.yml",
+                        help="its LinearIntentClassifier and char_wb settings are compared with the sweep's start")
     parser.add_argument("--workdir", type=Path, default=REPO / ".cache" / "assistant-cv")
     args = parser.parse_args(argv)
 
-    sweep = json.loads(args.settings.read_text(encoding="utf-8"))
-    candidates = {"before (previous defaults)": sweep["start"], "after (sweep's best)": sweep["best"]["options"]}
+    candidates = {"before (previous defaults)": sweep_linear.START, f"after ({args.config.name})": configured(args.config)}
     found = assistant_examples()
     tested = [(t, i, lang) for lang in ("en", "nb") for t, i in found.get(lang, [])]
     always = [(t, i, "train_only") for t, i in found.get("train_only", [])]
