@@ -43,12 +43,3 @@ def test_configured_reads_the_classifier_and_char_ngram_settings(tmp_path):
     options = configured(config)
     assert options == {**sweep_linear.START, "C": 30.0, "dense_normalization": "center", "char_ngrams": [2, 5]}
     assert "ranking_length" not in options  # not a swept setting
-
-
-def test_the_committed_config_carries_the_sweeps_choice():
-    import json
-
-    from benchmarks.nlu.data import REPO
-
-    sweep = json.loads(sweep_linear.RESULTS.read_text(encoding="utf-8"))
-    assert configured(REPO / "config.yml") == sweep["best"]["options"]
