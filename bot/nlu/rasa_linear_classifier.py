@@ -32,7 +32,13 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers import LABEL_RANKING_LENGTH
 from rasa.nlu.classifiers.classifier import IntentClassifier
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.exceptions import ConvergenceWarning
@@ -41,6 +47,8 @@ logger = logging.getLogger(__name__)
 
 ARRAYS_FILE = "linear_intent_classifier.npz"
 META_FILE = "linear_intent_classifier.json"
+DENSE_NORMALIZATIONS = ("none", "center", "standardize")
+SPARSE_NORMS = ("joint", "per_featurizer")
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -59,8 +67,20 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             # the embedding is unit-length like the n-grams; twice their weight scored best on
             # the held-out part of BANKING77 (3x: -0.4 points)
             "dense_weight": 2.0,
+            # what is done to the dense embedding before dense_weight: "none" (as it comes),
+            # "center" (minus the training messages' mean, then unit length) or "standardize"
+            # (minus the mean, divided by each dimension's training standard deviation, then unit
+            # length). The mean and deviations are learned in training and stored with the model.
+            "dense_normalization": "none",
             # n-grams that occur in many training messages say little about the intent
             "idf": True,
+            # count c becomes 1 + log(c): a repeated n-gram is not that much more telling
+            "sublinear_tf": False,
+            # unit length over all sparse features together ("joint") or over each featurizer's
+            # block on its own ("per_featurizer": words and character n-grams weigh alike)
+            "sparse_norm": "joint",
+            # None: every example weighs alike; "balanced": each intent weighs alike in total
+            "class_weight": None,
             "max_iter": 200,
             "random_seed": 1,
             "ranking_length": LABEL_RANKING_LENGTH,
@@ -71,6 +91,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     @staticmethod
     def required_packages() -> List[Text]:
         return ["sklearn", "scipy"]
+
+    @classmethod
+    def validate_config(cls, config: Dict[Text, Any]) -> None:
+        config = {**cls.get_default_config(), **config}
+        if config["dense_normalization"] not in DENSE_NORMALIZATIONS:
+            raise ValueError(f"LinearIntentClassifier: dense_normalization must be one of {DENSE_NORMALIZATIONS}")
+        if config["sparse_norm"] not in SPARSE_NORMS:
+            raise ValueError(f"LinearIntentClassifier: sparse_norm must be one of {SPARSE_NORMS}")
+        if config["class_weight"] not in (None, "balanced"):
+            raise ValueError("LinearIntentClassifier: class_weight must be null or 'balanced'")
 
     @classmethod
     def create(
@@ -91,6 +121,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         intercepts: Optional[np.ndarray] = None,
         intents: Sequence[Text] = (),
         idf: Optional[np.ndarray] = None,
+        dense_mean: Optional[np.ndarray] = None,
+        dense_scale: Optional[np.ndarray] = None,
+        sparse_blocks: Optional[Sequence[Sequence[Any]]] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self._model_storage = model_storage
@@ -99,6 +132,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._intercepts = intercepts  # (intents,)
         self._intents = list(intents)
         self._idf = idf  # (sparse features,) or None: counts unweighted
+        self._dense_mean = dense_mean  # (dense features,) or None: not centred
+        self._dense_scale = dense_scale  # (dense features,) or None: not scaled
+        # [(featurizer name, width), ...] in column order; None: one block of whatever the
+        # featurizers give (models trained before 2026-12-06 09:00)
+        self._sparse_blocks = [(str(name), int(width)) for name, width in sparse_blocks] if sparse_blocks else None
 
     # -- training --------------------------------------------------------------------------
 
@@ -108,9 +146,16 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if len(intents) < 2:
             logger.warning("LinearIntentClassifier needs at least two intents to train; skipped.")
             return self._resource
+        self._sparse_blocks = self._learn_sparse_blocks(examples)
         sparse, dense = self._feature_parts(examples)
         if sparse is not None and self._config["idf"]:
             self._idf = self._learn_idf(sparse)
+        if dense is not None and self._config["dense_normalization"] != "none":
+            self._dense_mean = dense.mean(axis=0)
+            if self._config["dense_normalization"] == "standardize":
+                deviation = dense.std(axis=0)
+                # a constant dimension carries nothing: left as it is instead of divided by 0
+                self._dense_scale = np.where(deviation > 0, deviation, 1.0)
         features = self._combine(sparse, dense)
         labels = np.array([e.get(INTENT) for e in examples])
         model = self._fit(features, labels)
@@ -128,7 +173,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         from sklearn.linear_model import LogisticRegression
 
         model = LogisticRegression(
-            C=float(self._config["C"]), max_iter=self._config["max_iter"], random_state=self._config["random_seed"]
+            C=float(self._config["C"]),
+            max_iter=self._config["max_iter"],
+            random_state=self._config["random_seed"],
+            class_weight=self._config["class_weight"],
         )
         with warnings.catch_warnings():
             # not converging within max_iter changes the last decimals, not the predictions
@@ -144,15 +192,45 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     # -- features --------------------------------------------------------------------------
 
+    def _sentence_features(self, message: Message):
+        """The message's sparse sentence features of TEXT by featurizer, and its dense ones."""
+        featurizers = self._config["featurizers"]
+        sparse = {}
+        for feature in message.features:
+            if (
+                feature.attribute == TEXT
+                and feature.type == FEATURE_TYPE_SENTENCE
+                and feature.is_sparse()
+                and (not featurizers or feature.origin in featurizers)
+            ):
+                sparse[str(feature.origin)] = feature.features
+        _, dense = message.get_dense_features(TEXT, featurizers)
+        return sparse, dense
+
+    def _learn_sparse_blocks(self, messages: Sequence[Message]) -> List[Any]:
+        """[(featurizer name, width), ...] of the training messages' sparse sentence features, in
+        the order the featurizers added them (the columns' order)."""
+        blocks: Dict[Text, int] = {}
+        for message in messages:
+            for name, features in self._sentence_features(message)[0].items():
+                blocks.setdefault(name, features.shape[1])
+        return list(blocks.items())
+
     def _feature_parts(self, messages: Sequence[Message]):
         """(sparse n-gram counts, dense embeddings) of the messages' TEXT, either may be None."""
-        featurizers = self._config["featurizers"]
         sparse_rows, dense_rows = [], []
         for message in messages:
-            _, sparse = message.get_sparse_features(TEXT, featurizers)
-            _, dense = message.get_dense_features(TEXT, featurizers)
-            if sparse is not None:
-                sparse_rows.append(scipy.sparse.csr_matrix(sparse.features, dtype=np.float64))
+            if self._sparse_blocks is None:  # a model from before featurizer blocks were recorded
+                _, combined = message.get_sparse_features(TEXT, self._config["featurizers"])
+                sparse = [combined.features] if combined is not None else []
+                _, dense = message.get_dense_features(TEXT, self._config["featurizers"])
+            else:
+                by_featurizer, dense = self._sentence_features(message)
+                sparse = [
+                    by_featurizer.get(name, scipy.sparse.csr_matrix((1, width))) for name, width in self._sparse_blocks
+                ]
+            if sparse:
+                sparse_rows.append(scipy.sparse.hstack(sparse, format="csr", dtype=np.float64))
             if dense is not None:
                 dense_rows.append(np.asarray(dense.features, np.float64).reshape(1, -1))
         if not sparse_rows and not dense_rows:
@@ -162,16 +240,35 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             np.vstack(dense_rows) if dense_rows else None,
         )
 
+    @staticmethod
+    def _unit_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
+        norms[norms == 0] = 1.0
+        return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ matrix)
+
     def _combine(self, sparse: Optional[scipy.sparse.csr_matrix], dense: Optional[np.ndarray]) -> scipy.sparse.csr_matrix:
         parts = []
         if sparse is not None:
+            sparse = sparse.copy()
+            if self._config["sublinear_tf"]:
+                sparse.data = np.where(sparse.data > 0, 1.0 + np.log(np.maximum(sparse.data, 1e-12)), sparse.data)
             if self._idf is not None:
                 sparse = sparse @ scipy.sparse.diags(self._idf)
             # unit length: a long message must not look more certain than a short one
-            norms = np.sqrt(np.asarray(sparse.multiply(sparse).sum(axis=1)).ravel())
-            norms[norms == 0] = 1.0
-            parts.append(scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ sparse))
+            if self._config["sparse_norm"] == "per_featurizer" and self._sparse_blocks:
+                start = 0
+                for _, width in self._sparse_blocks:
+                    parts.append(self._unit_rows(sparse[:, start : start + width]))
+                    start += width
+            else:
+                parts.append(self._unit_rows(sparse))
         if dense is not None:
+            if self._dense_mean is not None:
+                dense = dense - self._dense_mean
+                if self._dense_scale is not None:
+                    dense = dense / self._dense_scale
+                norms = np.linalg.norm(dense, axis=1, keepdims=True)
+                dense = dense / np.where(norms > 0, norms, 1.0)
             parts.append(scipy.sparse.csr_matrix(dense * self._config["dense_weight"]))
         return scipy.sparse.hstack(parts).tocsr()
 
@@ -205,10 +302,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
     def _persist(self) -> None:
         with self._model_storage.write_to(self._resource) as directory:
             arrays = {"weights": self._weights, "intercepts": self._intercepts}
-            if self._idf is not None:
-                arrays["idf"] = self._idf
+            for name, array in (("idf", self._idf), ("dense_mean", self._dense_mean), ("dense_scale", self._dense_scale)):
+                if array is not None:
+                    arrays[name] = array
             np.savez(directory / ARRAYS_FILE, **arrays)
-            meta = {"intents": self._intents, "C": float(self._config["C"])}
+            meta = {"intents": self._intents, "C": float(self._config["C"]), "sparse_blocks": self._sparse_blocks}
             (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
@@ -224,10 +322,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             with model_storage.read_from(resource) as directory:
                 with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
                     weights, intercepts = arrays["weights"], arrays["intercepts"]
-                    idf = arrays["idf"] if "idf" in arrays.files else None
+                    idf, mean, scale = (arrays[n] if n in arrays.files else None for n in ("idf", "dense_mean", "dense_scale"))
                 meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         except (ValueError, FileNotFoundError):
             # Rasa's convention: a component that was skipped in training loads untrained
             logger.debug("LinearIntentClassifier: no trained model in '%s'", resource.name)
             return cls.create(config, model_storage, resource, execution_context)
-        return cls(config, model_storage, resource, weights, intercepts, meta["intents"], idf)
+        return cls(
+            config, model_storage, resource, weights, intercepts, meta["intents"], idf, mean, scale, meta.get("sparse_blocks")
+        )
