@@ -132,6 +132,22 @@ def crash(supervisor: Supervisor, name: str) -> int:
     return pid
 
 
+async def gone(pid: int) -> None:
+    """Until the killed process has exited (a zombie holds no sockets): a request sent to a
+    process still dying is reset mid-way, which is another test than 'sent while it is down'."""
+    async def poll() -> None:
+        while True:
+            try:
+                state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                return
+            if state in ("Z", "X"):
+                return
+            await asyncio.sleep(0.05)
+
+    await asyncio.wait_for(poll(), GUARD_SECONDS)
+
+
 async def back_up(supervisor: Supervisor, name: str, old_pid: int) -> None:
     async def poll() -> None:
         while True:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from bot.stack.supervisor import Supervisor
-from tests.test_stack_crash_recovery import Tab, back_up, crash, system  # noqa: F401 (fixture)
+from tests.test_stack_crash_recovery import Tab, back_up, crash, gone, system  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.e2e
 
@@ -48,6 +48,7 @@ async def test_a_verification_answered_while_the_action_server_restarts_is_verif
         await tab.wait_for_bot("postcode or email")
 
         old = crash(system, "actions")
+        await gone(old)
         await tab.say("0150")  # validated by the action server, which is restarting
         await tab.wait_for_bot("verified")
         await back_up(system, "actions", old)
