@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from typing import Any, Dict, List, Optional, Sequence, Text, Type
 
 import numpy as np
@@ -41,7 +40,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.exceptions import ConvergenceWarning
+from bot.nlu.linear_model import fit_softmax, smoothed_idf, unit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -149,46 +148,23 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         self._sparse_blocks = self._learn_sparse_blocks(examples)
         sparse, dense = self._feature_parts(examples)
         if sparse is not None and self._config["idf"]:
-            self._idf = self._learn_idf(sparse)
+            self._idf = smoothed_idf(sparse)
         if dense is not None and self._config["dense_normalization"] != "none":
             self._dense_mean = dense.mean(axis=0)
             if self._config["dense_normalization"] == "standardize":
                 deviation = dense.std(axis=0)
                 # a constant dimension carries nothing: left as it is instead of divided by 0
                 self._dense_scale = np.where(deviation > 0, deviation, 1.0)
-        features = self._combine(sparse, dense)
-        labels = np.array([e.get(INTENT) for e in examples])
-        model = self._fit(features, labels)
-        self._intents = list(model.classes_)
-        if len(self._intents) == 2:
-            # scikit-learn keeps one weight row for two classes: p(second) = sigmoid(row)
-            self._weights = np.vstack([np.zeros_like(model.coef_), model.coef_])
-            self._intercepts = np.concatenate([[0.0], model.intercept_])
-        else:
-            self._weights, self._intercepts = model.coef_, model.intercept_
-        self._persist()
-        return self._resource
-
-    def _fit(self, features: scipy.sparse.csr_matrix, labels: np.ndarray):
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(
+        self._intents, self._weights, self._intercepts = fit_softmax(
+            self._combine(sparse, dense),
+            np.array([e.get(INTENT) for e in examples]),
             C=float(self._config["C"]),
             max_iter=self._config["max_iter"],
-            random_state=self._config["random_seed"],
+            random_seed=self._config["random_seed"],
             class_weight=self._config["class_weight"],
         )
-        with warnings.catch_warnings():
-            # not converging within max_iter changes the last decimals, not the predictions
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return model.fit(features, labels)
-
-    @staticmethod
-    def _learn_idf(sparse: scipy.sparse.csr_matrix) -> np.ndarray:
-        """Smoothed inverse document frequency per n-gram, as scikit-learn's TfidfTransformer."""
-        documents = sparse.shape[0]
-        frequency = np.bincount(sparse.indices, minlength=sparse.shape[1])
-        return np.log((1 + documents) / (1 + frequency)) + 1.0
+        self._persist()
+        return self._resource
 
     # -- features --------------------------------------------------------------------------
 
@@ -240,12 +216,6 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             np.vstack(dense_rows) if dense_rows else None,
         )
 
-    @staticmethod
-    def _unit_rows(matrix: scipy.sparse.csr_matrix) -> scipy.sparse.csr_matrix:
-        norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ matrix)
-
     def _combine(self, sparse: Optional[scipy.sparse.csr_matrix], dense: Optional[np.ndarray]) -> scipy.sparse.csr_matrix:
         parts = []
         if sparse is not None:
@@ -258,10 +228,10 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             if self._config["sparse_norm"] == "per_featurizer" and self._sparse_blocks:
                 start = 0
                 for _, width in self._sparse_blocks:
-                    parts.append(self._unit_rows(sparse[:, start : start + width]))
+                    parts.append(unit_rows(sparse[:, start : start + width]))
                     start += width
             else:
-                parts.append(self._unit_rows(sparse))
+                parts.append(unit_rows(sparse))
         if dense is not None:
             if self._dense_mean is not None:
                 dense = dense - self._dense_mean

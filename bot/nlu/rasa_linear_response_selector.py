@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type
 
 import numpy as np
@@ -61,7 +60,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data import util
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from sklearn.exceptions import ConvergenceWarning
+from bot.nlu.linear_model import fit_softmax, smoothed_idf, unit_rows
 
 logger = logging.getLogger(__name__)
 
@@ -159,21 +158,19 @@ class LinearResponseSelector(GraphComponent):
             return self._resource
         sparse, dense = self._training_features(examples)
         if sparse is not None and self._config["idf"]:
-            documents = sparse.shape[0]
-            frequency = np.bincount(sparse.indices, minlength=sparse.shape[1])
-            # smoothed inverse document frequency, as scikit-learn's TfidfTransformer
-            self._idf = np.log((1 + documents) / (1 + frequency)) + 1.0
+            self._idf = smoothed_idf(sparse)
         parts = []
         if sparse is not None:
             parts.append(self._weighted_sparse(sparse))
         if dense is not None:
             parts.append(scipy.sparse.csr_matrix(dense * float(self._config["dense_weight"])))
-        model = self._fit(scipy.sparse.hstack(parts).tocsr(), np.array([e.get(INTENT_RESPONSE_KEY) for e in examples]))
-        self._labels = list(model.classes_)
-        coef, intercept = model.coef_, model.intercept_
-        if len(self._labels) == 2:
-            # scikit-learn keeps one row for two classes: p(second) = sigmoid(row)
-            coef, intercept = np.vstack([np.zeros_like(coef), coef]), np.concatenate([[0.0], intercept])
+        self._labels, coef, intercept = fit_softmax(
+            scipy.sparse.hstack(parts).tocsr(),
+            np.array([e.get(INTENT_RESPONSE_KEY) for e in examples]),
+            C=float(self._config["C"]),
+            max_iter=int(self._config["max_iter"]),
+            random_seed=self._config["random_seed"],
+        )
         width = sparse.shape[1] if sparse is not None else 0
         self._sparse_weights = np.ascontiguousarray(coef[:, :width].T) if sparse is not None else None
         self._dense_weights = (
@@ -182,17 +179,6 @@ class LinearResponseSelector(GraphComponent):
         self._intercepts = intercept.astype(np.float64)
         self._persist()
         return self._resource
-
-    def _fit(self, features: scipy.sparse.csr_matrix, labels: np.ndarray):
-        from sklearn.linear_model import LogisticRegression
-
-        model = LogisticRegression(
-            C=float(self._config["C"]), max_iter=int(self._config["max_iter"]), random_state=self._config["random_seed"]
-        )
-        with warnings.catch_warnings():
-            # not converging within max_iter changes the last decimals, not the choice
-            warnings.simplefilter("ignore", ConvergenceWarning)
-            return model.fit(features, labels)
 
     def _sentence_features(self, message: Message) -> Tuple[Optional[scipy.sparse.coo_matrix], Optional[np.ndarray]]:
         featurizers = self._config["featurizers"] or None
@@ -224,9 +210,7 @@ class LinearResponseSelector(GraphComponent):
         """tf-idf, each row scaled to unit length (a long message is not more certain)."""
         if self._idf is not None:
             sparse = sparse @ scipy.sparse.diags(self._idf)
-        norms = np.sqrt(np.asarray(sparse.multiply(sparse).sum(axis=1)).ravel())
-        norms[norms == 0] = 1.0
-        return scipy.sparse.csr_matrix(scipy.sparse.diags(1.0 / norms) @ sparse)
+        return unit_rows(sparse)
 
     # -- prediction ------------------------------------------------------------------------
 

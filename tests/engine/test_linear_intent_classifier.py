@@ -24,6 +24,7 @@ from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer  # noqa
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
 
+from bot.nlu.linear_model import smoothed_idf  # noqa: E402
 from bot.nlu.rasa_linear_classifier import LinearIntentClassifier  # noqa: E402
 from bot.nlu.rasa_sentence_featurizer import MiniLMFeaturizer  # noqa: E402
 
@@ -131,7 +132,7 @@ def test_persists_plain_arrays_never_a_pickle(trained):
 
 def test_ngrams_in_every_message_weigh_least_and_rare_ones_most():
     counts = scipy.sparse.csr_matrix(np.array([[1, 1, 0], [2, 0, 0], [1, 0, 0], [3, 0, 1]], dtype=float))
-    idf = LinearIntentClassifier._learn_idf(counts)
+    idf = smoothed_idf(counts)
     assert idf[0] == pytest.approx(1.0)  # in all four messages
     assert idf[1] == idf[2] > idf[0]  # in one message each
     assert idf[1] == pytest.approx(np.log(5 / 2) + 1)
