@@ -4,7 +4,7 @@
     python -m benchmarks.nlu.oos_worker train CONFIG NLU_DATA MODEL_DIR RESULT_JSON
 
 The first is like `benchmarks.nlu.worker predict`, plus what the OutOfScopeDetector saw
-(similarity, p-value) and the CPU time its `process` took per message inside the real pipeline.
+(similarity, p-value, calibration key) and the CPU time its `process` took per message inside the real pipeline.
 The second is `benchmarks.nlu.worker train`.
 
 With OOS_EMBEDDING_MEMO=DIR, sentence embeddings are memoised on disk in DIR: the same text
@@ -83,6 +83,8 @@ def view(parsed: Dict[str, Any]) -> Dict[str, Any]:
         "pipeline_intent": parsed["intent"]["name"],
         "similarity": detection.get("similarity"),
         "p_value": detection.get("p_value"),
+        # the held-out scores the p-value was read from (None from detectors that predate it)
+        "calibration": detection.get("calibration"),
     }
 
 

@@ -160,3 +160,12 @@ def test_topics_group_similar_texts():
     assert topics["what's the weather in Oslo"] == topics["will it rain tomorrow in Bergen"]
     assert topics["who won the football match"] == topics["football results tonight"]
     assert topics["what's the weather in Oslo"] != topics["football results tonight"]
+
+
+def test_the_worker_reports_which_calibration_judged_each_message():
+    from benchmarks.nlu.oos_worker import view
+
+    parsed = {"intent": {"name": "check_balance"}, "intent_ranking": [{"name": "check_balance", "confidence": 0.9}]}
+    judged = {**parsed, "oos_detection": {"p_value": 0.4, "similarity": 0.8, "calibration": "check_balance#nb"}}
+    assert view(judged)["calibration"] == "check_balance#nb"
+    assert view({**parsed, "oos_detection": {"p_value": 0.4}})["calibration"] is None  # a model from before the key

@@ -20,6 +20,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E
 from rasa.engine.storage.resource import Resource  # noqa: E402
 from rasa.model_training import train_nlu  # noqa: E402
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer  # noqa: E402
+from rasa.shared.nlu.training_data.features import Features  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
 
@@ -243,3 +244,123 @@ def test_inside_a_real_rasa_model_an_unrelated_question_is_out_of_scope(tmp_path
     assert unrelated["oos_detection"]["out_of_scope"] is True
     assert known["intent"]["name"] == "check_balance"
     assert known["oos_detection"]["out_of_scope"] is False
+    assert known["oos_detection"]["calibration"] == ""  # 11 examples of the intent: all intents pooled
+
+
+# -- calibration by language -----------------------------------------------------------------
+# Synthetic embeddings, real texts for the language detection: two intents, each a direction; the
+# English examples are fewer and loosely spread (low similarities), the Norwegian ones many and
+# tight (high similarities), as e5 places our English and Norwegian training data.
+ENGLISH, NORWEGIAN, UNDECIDED = "how much do I owe on my bill", "hvor mye skylder jeg på regningen", "ok"
+SPREAD = {ENGLISH: 0.12, NORWEGIAN: 0.03, UNDECIDED: 0.12}
+BY_LANGUAGE = {"alpha": 0.1, "calibrate_by_language": True}
+
+
+def synthetic(text: str, intent: str, rng, with_intent: bool = True) -> Message:
+    vector = (np.eye(64)[0 if intent == "a" else 1] + SPREAD[text] * rng.normal(size=64)).astype(np.float32)
+    message = Message(data={"text": text, **({"intent": intent} if with_intent else {})})
+    message.add_features(Features(vector[np.newaxis, :], "sentence", "text", "synthetic"))
+    if not with_intent:  # what the classifier said
+        message.set("intent", {"name": intent, "confidence": 0.9})
+    return message
+
+
+def bilingual_training_data(seed: int = 1) -> TrainingData:
+    rng = np.random.default_rng(seed)
+    counts = {ENGLISH: 30, NORWEGIAN: 90, UNDECIDED: 5}
+    return TrainingData([synthetic(text, intent, rng) for intent in "ab" for text, n in counts.items() for _ in range(n)])
+
+
+def detect(tmp_path: Path, config, name: str, data: TrainingData = None) -> OutOfScopeDetector:
+    detector = OutOfScopeDetector.create(config, storage(tmp_path / name), Resource("oos"), CONTEXT)
+    detector.train(data or bilingual_training_data())
+    return detector
+
+
+def refused_share(detector: OutOfScopeDetector, text: str, n: int = 300) -> float:
+    """Share of new in-domain requests in `text`'s language (from the training distribution) refused."""
+    rng = np.random.default_rng(7)
+    messages = detector.process([synthetic(text, intent, rng, with_intent=False) for intent in "ab" for _ in range(n)])
+    return float(np.mean([m.get("oos_detection")["out_of_scope"] for m in messages]))
+
+
+def test_pooled_calibration_refuses_the_sparser_languages_requests_far_above_alpha(tmp_path):
+    pooled = detect(tmp_path, {"alpha": 0.1}, "pooled")
+    assert refused_share(pooled, ENGLISH) > 0.2  # alpha is 0.1
+    assert refused_share(pooled, NORWEGIAN) < 0.02
+
+
+def test_calibrated_by_language_each_languages_requests_are_refused_at_about_alpha(tmp_path):
+    detector = detect(tmp_path, BY_LANGUAGE, "by_language")
+    for text in (ENGLISH, NORWEGIAN):
+        assert 0.03 < refused_share(detector, text) < 0.15
+    [english, norwegian] = detector.process([synthetic(t, "a", np.random.default_rng(1), with_intent=False)
+                                             for t in (ENGLISH, NORWEGIAN)])
+    assert english.get("oos_detection")["calibration"] == "a#en"
+    assert norwegian.get("oos_detection")["calibration"] == "a#nb"
+
+
+def test_a_message_without_a_language_verdict_is_judged_by_its_intent_across_languages(tmp_path):
+    detector = detect(tmp_path, BY_LANGUAGE, "by_language")
+    [short] = detector.process([synthetic(UNDECIDED, "b", np.random.default_rng(1), with_intent=False)])
+    assert short.get("oos_detection")["calibration"] == "b"
+    # training examples without a verdict stay out of the language keys
+    assert sorted(detector._calibration) == ["", "#en", "#nb", "a", "a#en", "a#nb", "b", "b#en", "b#nb"]
+    assert len(detector._calibration["b#en"]) + len(detector._calibration["b#nb"]) == len(detector._calibration["b"]) - 5
+
+
+def test_without_enough_examples_of_the_intent_in_its_language_the_intent_then_the_language_decides(tmp_path):
+    detector = OutOfScopeDetector.create({**BY_LANGUAGE, "min_calibration_examples": 3}, storage(tmp_path / "d"),
+                                         Resource("oos"), CONTEXT)
+    scores = np.linspace(0, 1, 10)
+    # intent a: 3 English, 5 Norwegian; intent b: 1 English, 1 Norwegian
+    detector._calibration = {"": scores, "#en": scores[:4], "#nb": scores[4:], "a": scores[:8], "a#en": scores[:3],
+                             "a#nb": scores[3:8], "b": scores[8:], "b#en": scores[8:9], "b#nb": scores[9:]}
+    assert detector.calibration_key("a", language="en") == "a#en"
+    assert detector.calibration_key("b", language="en") == "#en"
+    detector._calibration["a#en"] = scores[:2]  # too few English a: a across languages, before all English
+    assert detector.calibration_key("a", language="en") == "a"
+    assert detector.calibration_key("a") == "a"
+    assert detector.calibration_key("b") == ""
+    assert detector.calibration_key(None, language="nb") == "#nb"
+    assert detector.p_value(0.5, "a", language="en") == detector.p_value(0.5, "a")
+
+
+def test_off_it_adds_no_language_keys_and_leaves_every_p_value_as_it_was(tmp_path):
+    off, on = detect(tmp_path, {"alpha": 0.1}, "off"), detect(tmp_path, BY_LANGUAGE, "on")
+    assert sorted(off._calibration) == ["", "a", "b"]
+    # the per-intent and pooled scores are the same either way: the language keys come beside them
+    assert all(np.array_equal(off._calibration[key], on._calibration[key]) for key in off._calibration)
+    rng = np.random.default_rng(3)
+    asked = [(t, i) for t in SPREAD for i in "ab"]
+    messages = off.process([synthetic(t, i, rng, with_intent=False) for t, i in asked])
+    for message, (_, intent) in zip(messages, asked):
+        detection = message.get("oos_detection")
+        score = off._score(off._embedding(message)[np.newaxis, :], off._reference)[1][0]  # unrounded
+        scores = off._calibration[intent]
+        expected = (np.searchsorted(scores, score, side="right") + 1) / (len(scores) + 1)
+        assert detection["calibration"] == intent
+        assert detection["p_value"] == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_model_stored_before_the_option_loads_without_it_whatever_the_config_says(tmp_path):
+    detector = detect(tmp_path, {"alpha": 0.1}, "old")
+    with storage_of(detector).write_to(Resource("oos")) as directory:
+        meta = json.loads((directory / "oos_detector.json").read_text())
+        del meta["calibrate_by_language"]  # the meta file as models stored before the option have it
+        (directory / "oos_detector.json").write_text(json.dumps(meta))
+    loaded = OutOfScopeDetector.load(BY_LANGUAGE, storage_of(detector), Resource("oos"), CONTEXT)
+    assert loaded._config["calibrate_by_language"] is False
+    rng = np.random.default_rng(5)
+    texts = [synthetic(t, i, rng, with_intent=False) for t in SPREAD for i in "ab"]
+    assert [m.get("oos_detection") for m in loaded.process(texts)] == [m.get("oos_detection") for m in detector.process(texts)]
+
+
+def test_the_option_is_stored_with_the_model_and_wins_over_a_changed_config(tmp_path):
+    detector = detect(tmp_path, BY_LANGUAGE, "on")
+    loaded = OutOfScopeDetector.load({"alpha": 0.1}, storage_of(detector), Resource("oos"), CONTEXT)
+    assert loaded._config["calibrate_by_language"] is True
+    assert {"#en", "#nb", "a#en", "a#nb", "b#en", "b#nb"} <= set(loaded._calibration)
+    rng = np.random.default_rng(5)
+    texts = [synthetic(t, i, rng, with_intent=False) for t in SPREAD for i in "ab"]
+    assert [m.get("oos_detection") for m in loaded.process(texts)] == [m.get("oos_detection") for m in detector.process(texts)]
