@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import scipy.sparse
 
 pytest.importorskip("rasa")
 
@@ -55,17 +56,22 @@ def embedding(text: str) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
+COUNTS = {"words": {}, "chars": {"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4}}
+
+
 class Pipeline:
     """Tokens, word counts and char_wb counts (as config.yml's featurizers), and `embedding`
-    transformed by `shift` and `scale` (to show what the classifier's options are blind to)."""
+    transformed by `shift` and `scale` (to show what the classifier's options are blind to);
+    `counts` and `dense` leave featurizers out."""
 
-    def __init__(self, tmp_path: Path, shift: float = 0.0, scale=None) -> None:
+    def __init__(self, tmp_path: Path, shift: float = 0.0, scale=None, counts=tuple(COUNTS), dense=True) -> None:
         self.tokenizer = WhitespaceTokenizer(WhitespaceTokenizer.get_default_config())
         self.counts = [
-            CountVectorsFeaturizer.create({**CountVectorsFeaturizer.get_default_config(), **extra},
+            CountVectorsFeaturizer.create({**CountVectorsFeaturizer.get_default_config(), **COUNTS[name]},
                                           storage(tmp_path / name), Resource(name), context(name))
-            for name, extra in (("words", {}), ("chars", {"analyzer": "char_wb", "min_ngram": 1, "max_ngram": 4}))
+            for name in counts
         ]
+        self.dense = dense
         self.shift = shift
         self.scale = np.ones(DIMENSIONS) if scale is None else np.asarray(scale)
         self.data = TrainingData([Message(data={"text": t, "intent": i}) for i, texts in EXAMPLES.items() for t in texts])
@@ -77,6 +83,8 @@ class Pipeline:
             self._add_embedding(message)
 
     def _add_embedding(self, message: Message) -> None:
+        if not self.dense:
+            return
         vector = (embedding(message.get("text")) + self.shift) * self.scale
         message.add_features(Features(vector[np.newaxis, :], "sentence", "text", "encoder"))
 
@@ -199,3 +207,134 @@ def test_a_model_stored_before_blocks_were_recorded_still_predicts_the_same(tmp_
 def test_unknown_option_values_are_refused(bad):
     with pytest.raises(ValueError):
         LinearIntentClassifier.validate_config(bad)
+
+
+# -- serving: one message at a time, the probabilities of training's scipy matrices ------------
+
+SPARSE_OPTIONS = [
+    {"idf": idf, "sublinear_tf": sublinear, "sparse_norm": norm}
+    for idf in (True, False) for sublinear in (False, True) for norm in ("joint", "per_featurizer")
+]
+DENSE_OPTIONS = [{"dense_normalization": normalization} for normalization in ("none", "center", "standardize")]
+
+
+@pytest.fixture(scope="module")
+def pipelines(tmp_path_factory):
+    root = tmp_path_factory.mktemp("pipelines")
+    return {
+        "sparse and dense": Pipeline(root / "both", shift=0.3, scale=np.linspace(0.5, 4.0, DIMENSIONS)),
+        "sparse only": Pipeline(root / "sparse", dense=False),
+        "dense only": Pipeline(root / "dense", counts=()),
+    }
+
+
+def without(message: Message, origin: str) -> Message:
+    message.features = [f for f in message.features if f.origin != origin]
+    return message
+
+
+def zeroed(message: Message, stored_zeros: bool = False) -> Message:
+    """The message with every feature present but all zero (no known n-gram, a zero embedding);
+    `stored_zeros`: the n-gram matrices hold zeros as entries, which scipy keeps."""
+    def zero(matrix):
+        if not scipy.sparse.issparse(matrix):
+            return np.zeros_like(matrix)
+        if not stored_zeros:
+            return scipy.sparse.coo_matrix(matrix.shape)
+        return scipy.sparse.coo_matrix((np.zeros(2), ([0, 0], [0, 1])), shape=matrix.shape)
+
+    message.features = [Features(zero(f.features), f.type, f.attribute, f.origin) for f in message.features]
+    return message
+
+
+def served_messages(pipeline: Pipeline, missing_blocks: bool = True):
+    """Realistic queries, a repeated n-gram (sublinear tf), messages without their word or
+    character n-grams (a featurizer's block missing), and all-zero ones."""
+    messages = [pipeline.message(text) for text in [*QUERIES, "card card card pin", "where is my new card"]]
+    if missing_blocks and len(pipeline.counts) > 1:
+        messages += [without(pipeline.message("refund my card"), name) for name in COUNTS]
+    return messages + [zeroed(pipeline.message("zzz")), zeroed(pipeline.message("zzz"), stored_zeros=True)]
+
+
+def assert_serves_the_matrix_probabilities(classifier: LinearIntentClassifier, messages) -> None:
+    """`process` (one message at a time) gives each intent the probability of the reference
+    computation over the scipy matrices training builds (_matrix_probabilities)."""
+    for message in messages:
+        [expected] = classifier._matrix_probabilities([message])
+        assert np.isfinite(expected).all() and expected.sum() == pytest.approx(1.0)
+        [served] = classifier.process([message])
+        confidence = {r["name"]: r["confidence"] for r in served.get("intent_ranking")}
+        assert len(confidence) == len(classifier._intents)
+        np.testing.assert_allclose([confidence[i] for i in classifier._intents], expected, rtol=0, atol=1e-9,
+                                   err_msg=message.get("text"))
+
+
+def trained_and_loaded(pipeline: Pipeline, path: Path, options):
+    """The freshly trained model and the same model loaded from storage (prepared at load)."""
+    trained = train(pipeline, path, **options)
+    return trained, LinearIntentClassifier.load(options, storage(path), Resource("linear"), context("linear"))
+
+
+@pytest.mark.parametrize("sparse", SPARSE_OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+@pytest.mark.parametrize("dense", DENSE_OPTIONS, ids=lambda o: o["dense_normalization"])
+def test_serving_gives_the_matrix_probabilities_for_every_option(pipelines, tmp_path, sparse, dense):
+    pipeline = pipelines["sparse and dense"]
+    for classifier in trained_and_loaded(pipeline, tmp_path / "m", {**sparse, **dense, "dense_weight": 1.5}):
+        assert_serves_the_matrix_probabilities(classifier, served_messages(pipeline))
+
+
+@pytest.mark.parametrize("sparse", SPARSE_OPTIONS, ids=lambda o: "-".join(f"{k}={v}" for k, v in o.items()))
+def test_serving_without_a_dense_embedding_gives_the_matrix_probabilities(pipelines, tmp_path, sparse):
+    pipeline = pipelines["sparse only"]
+    for classifier in trained_and_loaded(pipeline, tmp_path / "m", sparse):
+        assert_serves_the_matrix_probabilities(classifier, served_messages(pipeline))
+
+
+@pytest.mark.parametrize("dense", DENSE_OPTIONS, ids=lambda o: o["dense_normalization"])
+def test_serving_without_ngrams_gives_the_matrix_probabilities(pipelines, tmp_path, dense):
+    pipeline = pipelines["dense only"]
+    for classifier in trained_and_loaded(pipeline, tmp_path / "m", dense):
+        assert classifier._sparse_blocks == []
+        assert_serves_the_matrix_probabilities(classifier, served_messages(pipeline))
+
+
+@pytest.mark.parametrize("options", [
+    {"sparse_norm": "joint", "dense_normalization": "standardize"},
+    {"sparse_norm": "per_featurizer", "sublinear_tf": True, "idf": False},  # per featurizer needs blocks: joint
+])
+def test_serving_a_model_stored_before_blocks_were_recorded_gives_the_matrix_probabilities(pipelines, tmp_path,
+                                                                                           options):
+    pipeline = pipelines["sparse and dense"]
+    train(pipeline, tmp_path / "m", **options)
+    with storage(tmp_path / "m").read_from(Resource("linear")) as directory:
+        meta_file = directory / "linear_intent_classifier.json"
+        meta = json.loads(meta_file.read_text())
+        del meta["sparse_blocks"]
+        meta_file.write_text(json.dumps(meta))
+    legacy = LinearIntentClassifier.load(options, storage(tmp_path / "m"), Resource("linear"), context("linear"))
+    assert legacy._sparse_blocks is None
+    assert_serves_the_matrix_probabilities(legacy, served_messages(pipeline, missing_blocks=False))
+    # without blocks a message's n-grams are whatever its featurizers give: a missing block
+    # shifts the columns, which both computations refuse
+    lacking = without(pipeline.message("refund my card"), "chars")
+    with pytest.raises(ValueError):
+        legacy._matrix_probabilities([lacking])
+    with pytest.raises(ValueError):
+        legacy.process([lacking])
+
+
+def test_serving_builds_no_scipy_matrices(pipelines, tmp_path, monkeypatch):
+    """Building and multiplying matrices for one message cost milliseconds (most of the
+    classifier's CPU when serving); gathering the weights of its few n-grams costs microseconds."""
+    pipeline = pipelines["sparse and dense"]
+    classifier = train(pipeline, tmp_path / "m", sparse_norm="per_featurizer", dense_normalization="center")
+    messages = served_messages(pipeline)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a scipy matrix built for one message")
+
+    for name in ("hstack", "vstack", "diags", "csr_matrix", "coo_matrix"):
+        monkeypatch.setattr(scipy.sparse, name, refuse)
+    for message in messages:
+        [served] = classifier.process([message])
+        assert served.get("intent")["name"] in EXAMPLES
