@@ -54,9 +54,9 @@ def test_a_message_encodes_the_same_alone_and_in_a_padded_batch(encoder):
     np.testing.assert_allclose(batched, alone, atol=1e-5)
 
 
-def featurizer() -> MiniLMFeaturizer:
+def featurizer(**config) -> MiniLMFeaturizer:
     context = ExecutionContext(GraphSchema({}), node_name="minilm")
-    return MiniLMFeaturizer.create({}, model_storage=None, resource=None, execution_context=context)
+    return MiniLMFeaturizer.create(config, model_storage=None, resource=None, execution_context=context)
 
 
 def tokenized(*texts: str) -> list:
@@ -88,3 +88,21 @@ def test_featurizer_encodes_training_data_in_batches_like_single_messages():
 def test_featurizer_leaves_messages_without_text_alone():
     [message] = featurizer().process([Message(data={"intent": "greet"})])
     assert message.features == []
+
+
+def test_skipped_languages_get_a_zero_vector_and_the_rest_their_embedding(encoder):
+    texts = ["kan jeg snakke med et menneske?", "can I talk to a person?", "0150"]
+    messages = featurizer(skip_languages=["nb"]).process(tokenized(*texts))
+
+    norwegian, english, undecided = (m.get_dense_features("text")[1].features for m in messages)
+    # every message keeps the same width, so the classifier's columns line up
+    assert norwegian.shape == english.shape == undecided.shape == (1, EMBEDDING_DIMENSIONS)
+    assert not norwegian.any()
+    # an English message and one the detector cannot place are embedded as without the option
+    np.testing.assert_allclose(english[0], encoder.encode([texts[1]])[0], atol=1e-5)
+    np.testing.assert_allclose(undecided[0], encoder.encode([texts[2]])[0], atol=1e-5)
+
+
+def test_skip_languages_must_be_a_list():
+    with pytest.raises(ValueError, match="skip_languages"):
+        MiniLMFeaturizer.validate_config({"skip_languages": "nb"})
