@@ -92,7 +92,8 @@ async def measure(models: List[Path], rounds: int) -> Dict[str, Any]:
             for node, seconds in clock.seconds.items():
                 per_node[name][node] += seconds
     result: Dict[str, Any] = {"texts": len(texts), "rounds": rounds, "load_average": list(os.getloadavg()),
-                              "openblas_threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")), "models": {}}
+                              "openblas_threads": int(os.environ.get("OPENBLAS_NUM_THREADS", "0")),
+                              "tensorflow_threads": int(os.environ.get("TF_INTRA_OP_PARALLELISM_THREADS", "0")), "models": {}}
     for name in agents:
         count = len(texts) * rounds
         nodes = sorted(per_node[name].items(), key=lambda item: -item[1])
@@ -114,11 +115,14 @@ def main() -> None:
                              "unless OPENBLAS_NUM_THREADS says otherwise)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    from bot.engine.speedups import BLAS_THREADS_VARIABLE, one_blas_thread
+    from bot.engine.speedups import BLAS_THREADS_VARIABLE, serving_threads
 
     if args.blas_threads:
         os.environ[BLAS_THREADS_VARIABLE] = str(args.blas_threads)
-    one_blas_thread()
+    serving_threads()
+    from rasa.utils.tensorflow.environment import setup_tf_environment
+
+    setup_tf_environment()  # as rasa's command line does: TensorFlow's pools as served
     result = asyncio.run(measure(args.models, args.rounds))
     text = json.dumps(result, indent=2)
     print(text)

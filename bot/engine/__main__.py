@@ -5,12 +5,13 @@ import sys
 
 from bot.engine import action_guard
 from bot.engine.action_retry import RetryPolicy
-from bot.engine.speedups import apply, one_blas_thread
+from bot.engine.speedups import apply, serving_threads
 
 
 def main() -> None:
     if sys.argv[1:2] == ["run"]:
-        one_blas_thread()  # serving only: training keeps every core for its matrix work
+        # serving only: training keeps every core for its matrix work
+        serving_threads()
     apply()
     action_guard.install(RetryPolicy.from_env())
     from rasa.__main__ import main as rasa_main

@@ -106,3 +106,28 @@ def test_an_operators_own_blas_thread_count_is_kept():
     environ = {}
     speedups.one_blas_thread(environ)
     assert environ == {"OPENBLAS_NUM_THREADS": "1"}
+
+
+TF_THREADS_PROBE = """
+import json, os, sys
+sys.argv = ["rasa", "--version"]
+from bot.engine.speedups import one_tf_thread
+one_tf_thread()
+from rasa.utils.tensorflow.environment import setup_tf_environment
+setup_tf_environment()  # what rasa's command line does before anything uses TensorFlow
+import tensorflow as tf
+print(json.dumps([tf.config.threading.get_intra_op_parallelism_threads(),
+                  tf.config.threading.get_inter_op_parallelism_threads()]))
+"""
+
+
+def test_serving_runs_tensorflow_with_one_thread_per_pool_unless_the_operator_says_otherwise():
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("TF_")}
+    environ["PYTHONPATH"] = str(REPO)
+    done = subprocess.run([sys.executable, "-c", TF_THREADS_PROBE], cwd=REPO, env=environ,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == [1, 1]
+    mine = {"TF_INTRA_OP_PARALLELISM_THREADS": "2"}
+    speedups.one_tf_thread(mine)
+    assert mine == {"TF_INTRA_OP_PARALLELISM_THREADS": "2", "TF_INTER_OP_PARALLELISM_THREADS": "1"}
