@@ -90,19 +90,23 @@ def test_featurizer_leaves_messages_without_text_alone():
     assert message.features == []
 
 
-def test_skipped_languages_get_a_zero_vector_and_the_rest_their_embedding(encoder):
+def test_only_messages_in_the_chosen_languages_are_embedded_the_rest_get_zeros(encoder):
     texts = ["kan jeg snakke med et menneske?", "can I talk to a person?", "0150"]
-    messages = featurizer(skip_languages=["nb"]).process(tokenized(*texts))
+    messages = featurizer(languages=["en"]).process(tokenized(*texts))
 
     norwegian, english, undecided = (m.get_dense_features("text")[1].features for m in messages)
     # every message keeps the same width, so the classifier's columns line up
     assert norwegian.shape == english.shape == undecided.shape == (1, EMBEDDING_DIMENSIONS)
-    assert not norwegian.any()
-    # an English message and one the detector cannot place are embedded as without the option
+    assert not norwegian.any() and not undecided.any()
+    # an English message is embedded as without the option
     np.testing.assert_allclose(english[0], encoder.encode([texts[1]])[0], atol=1e-5)
-    np.testing.assert_allclose(undecided[0], encoder.encode([texts[2]])[0], atol=1e-5)
 
 
-def test_skip_languages_must_be_a_list():
-    with pytest.raises(ValueError, match="skip_languages"):
-        MiniLMFeaturizer.validate_config({"skip_languages": "nb"})
+def test_without_languages_every_message_is_embedded(encoder):
+    [undecided] = featurizer().process(tokenized("0150"))
+    np.testing.assert_allclose(undecided.get_dense_features("text")[1].features[0], encoder.encode(["0150"])[0], atol=1e-5)
+
+
+def test_languages_must_be_a_list():
+    with pytest.raises(ValueError, match="languages"):
+        MiniLMFeaturizer.validate_config({"languages": "en"})
