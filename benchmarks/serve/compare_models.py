@@ -1,7 +1,8 @@
 """Rasa CPU per turn of several models, interleaved in one run: the CPU budget of issue 11.
 
     .venv/app/bin/python -m benchmarks.serve.compare_models --rounds 3 \
-        minilm=models/minilm.tar.gz e5=models/assistant.tar.gz
+        minilm=models/minilm.tar.gz e5=models/assistant.tar.gz \
+        minilm-before=models/minilm.tar.gz@OPENBLAS_NUM_THREADS=2,TF_INTRA_OP_PARALLELISM_THREADS=0
 
 Each round runs the serving benchmark once per model, in the order given (`--levels 1,4
 --duration 20 --handoffs 0 --connections 0` unless BENCH_ARGS say otherwise), so every model
@@ -9,6 +10,9 @@ sees the machine in the same state, round after round. Every run writes its own
 results/serve-nlu-<name>-r<round>.json; the summary (results/serve-nlu-cpu.json) has, per run,
 Rasa's CPU ms per turn on both paths at each level, their mean, the load averages, and each
 model's ratio to the first model of the same round (the baseline), then the mean over rounds.
+A model may carry environment variables for its whole stack after `@` (`VAR=value,VAR=value`):
+e.g. the serving threads as they were before `bot/engine/speedups.py` set them (an operator's
+own values win there), to compare with the system as it was.
 """
 
 from __future__ import annotations
@@ -59,25 +63,35 @@ def summarise(runs: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def parse_model(spec: str) -> tuple[str, str, dict[str, str]]:
+    """"name=path[@VAR=value,VAR=value]" -> (name, path, {VAR: value})."""
+    name, _, rest = spec.partition("=")
+    path, _, variables = rest.partition("@")
+    if not name or not path:
+        raise SystemExit(f"compare_models: expected name=path[@VAR=value,...], got {spec!r}")
+    env = dict(item.split("=", 1) for item in variables.split(",") if item)
+    return name, path, env
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("models", nargs="+", help="name=path; the first is the baseline")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--output", type=Path, default=RESULTS_DIR / "serve-nlu-cpu.json")
     args = parser.parse_args()
-    models = [tuple(spec.split("=", 1)) for spec in args.models]
+    models = [parse_model(spec) for spec in args.models]
     bench_args = os.environ.get("BENCH_ARGS", "").split() or DEFAULT_BENCH_ARGS
     runs: list[dict[str, Any]] = []
     for round_number in range(1, args.rounds + 1):
-        for name, path in models:
+        for name, path, env in models:
             output = RESULTS_DIR / f"serve-nlu-{name}-r{round_number}.json"
-            print(f"round {round_number}: {name} ({path}) …", flush=True)
+            print(f"round {round_number}: {name} ({path}) {env or ''} …", flush=True)
             subprocess.run([sys.executable, "-m", "benchmarks.serve", *bench_args, "--model", path,
-                            "--output", str(output)], cwd=ROOT, check=True)
+                            "--output", str(output)], cwd=ROOT, check=True, env=os.environ | env)
             result = json.loads(output.read_text())
             cpu = rasa_cpu(result)
             runs.append({
-                "round": round_number, "model": name, "path": path, "file": output.name,
+                "round": round_number, "model": name, "path": path, "env": env, "file": output.name,
                 "rasa_cpu_ms_per_turn": cpu, "mean_ms": round(statistics.mean(cpu.values()), 1),
                 "load_average": [result["load_average_at_start"], result["load_average_at_end"]],
             })

@@ -96,3 +96,13 @@ def test_model_comparison_takes_each_rounds_first_model_as_its_baseline() -> Non
     assert [run["ratio_to_baseline"] for run in runs] == [1.0, 1.1, 1.0, 1.5]
     # the mean of the rounds' ratios, not the ratio of the means (which would be 115/90)
     assert summary["mean_over_rounds"]["new"] == {"mean_ms": 57.5, "ratio_to_baseline": 1.3, "rounds": 2}
+
+
+def test_a_compared_model_may_carry_environment_variables_for_its_stack() -> None:
+    from benchmarks.serve.compare_models import parse_model
+
+    assert parse_model("e5=models/e5.tar.gz") == ("e5", "models/e5.tar.gz", {})
+    assert parse_model("before=models/m.tar.gz@OPENBLAS_NUM_THREADS=2,TF_INTRA_OP_PARALLELISM_THREADS=0") == (
+        "before", "models/m.tar.gz", {"OPENBLAS_NUM_THREADS": "2", "TF_INTRA_OP_PARALLELISM_THREADS": "0"})
+    with pytest.raises(SystemExit):
+        parse_model("models/m.tar.gz")
