@@ -30,6 +30,8 @@ from typing import Any, Dict, List, Tuple
 
 import yaml
 
+from benchmarks.nlu.worker import memoize_sentence_embeddings
+
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS = ROOT / "benchmarks" / "results" / "faq-selector.json"
 FAQ_FILES = {"en": ROOT / "data" / "faq.yml", "nb": ROOT / "data" / "faq_nb.yml"}
@@ -97,24 +99,6 @@ def training_yaml(held_out: set) -> str:
     return yaml.safe_dump({"version": "3.1", "nlu": nlu, "responses": responses}, allow_unicode=True, sort_keys=False)
 
 
-def cache_embeddings() -> None:
-    """Memoise the e5 encoder by text for this evaluation (see the module docstring)."""
-    import numpy as np
-
-    from bot.nlu.multilingual_encoder import MultilingualEncoder
-
-    original = MultilingualEncoder.encode
-    cache: Dict[str, Any] = {}
-
-    def encode(self, texts):
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
-        if missing:
-            cache.update(zip(missing, original(self, missing)))
-        return np.array([cache[t] for t in texts], np.float32).reshape(len(texts), -1)
-
-    MultilingualEncoder.encode = encode
-
-
 async def evaluate(folds: int, seed: int, selectors: List[str]) -> Dict[str, Any]:
     from rasa.core.agent import Agent
     from rasa.model_training import train_nlu
@@ -168,7 +152,7 @@ def main() -> None:
     parser.add_argument("--output", type=Path, default=RESULTS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
-    cache_embeddings()
+    memoize_sentence_embeddings()  # the same text always gets the same vector: once per text
     result = asyncio.run(evaluate(args.folds, args.seed, [s for s in args.selectors.split(",") if s]))
     args.output.write_text(json.dumps(result, indent=2) + "\n")
     print(json.dumps(result["selectors"], indent=2))

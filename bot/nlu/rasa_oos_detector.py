@@ -163,8 +163,7 @@ class OutOfScopeDetector(GraphComponent):
         if self._config["calibrate_by_language"]:
             groups = np.array([self._language_group(block, self._language_of(text))
                                for block, (_, _, text) in zip(blocks, embedded)])
-            decided = groups != blocks
-            self._calibrate(scores[decided], intents[decided], groups[decided])
+            self._calibrate(scores, intents, groups)
         self._persist()
         return self._resource
 
@@ -240,8 +239,8 @@ class OutOfScopeDetector(GraphComponent):
         return detect_language(text) or UNDECIDED_LANGUAGE
 
     @staticmethod
-    def _language_group(block: Text, language: Optional[Text]) -> Text:
-        return f"{block}{LANGUAGE_MARK}{language}" if language else block
+    def _language_group(block: Text, language: Text) -> Text:
+        return f"{block}{LANGUAGE_MARK}{language}"
 
     def calibration_key(self, intent: Optional[Text], block: Text = "", language: Optional[Text] = None) -> Text:
         """The held-out scores a message is judged against: the first key with enough of them.
