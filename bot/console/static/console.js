@@ -37,6 +37,10 @@
     box.hidden = !message;
   };
 
+  // Refreshes nobody awaits (live events, timers): while the server is unreachable they fail,
+  // and the WebSocket's reconnect reloads the lists, so a failure is not an uncaught error.
+  const inBackground = (promise) => promise.catch(() => {});
+
   const minutes = (seconds) => (seconds < 60 ? `${seconds}s` : `${Math.round(seconds / 60)} min`);
   const since = (iso) => (iso ? minutes(Math.max(0, Math.round((Date.now() - Date.parse(iso)) / 1000))) : "");
 
@@ -58,7 +62,7 @@
     $("mine").replaceChildren(...data.mine.map((row) => chatItem(row, null)));
     $("queue-count").textContent = data.queue.length;
     $("mine-count").textContent = data.mine.length;
-    if (state.me.supervises) loadOverview();
+    if (state.me.supervises) inBackground(loadOverview());
   };
 
   const loadOverview = async () => {
@@ -189,7 +193,7 @@
       case "queue_changed":
       case "ownership":
       case "rated":
-        loadQueue();
+        inBackground(loadQueue());
         if (event.conversation_id && event.conversation_id === state.current) openChat(state.current);
         return;
       case "message":
@@ -220,7 +224,7 @@
     ws.onopen = () => {
       setConn("online", "Live");
       state.retry = 1000;
-      loadQueue();
+      inBackground(loadQueue());
     };
     ws.onmessage = (message) => {
       try {
@@ -252,7 +256,7 @@
     setInterval(() => {
       if (state.ws && state.ws.readyState === 1) state.ws.send(JSON.stringify({ type: "heartbeat" }));
     }, 20000);
-    setInterval(() => { if (state.me.supervises) loadOverview(); }, 15000);
+    setInterval(() => { if (state.me.supervises) inBackground(loadOverview()); }, 15000);
 
     $("logout").addEventListener("click", async () => {
       await api("POST", "/agent/api/logout").catch(() => {});
