@@ -34,7 +34,16 @@ def test_held_out_split_is_a_fifth_of_each_intent_and_never_in_training():
     train, test = oos.split_in_domain(examples)
     assert sorted(e.intent for e in test) == ["check_balance", "check_balance", "open_ticket"]
     assert not {e.text for e in train} & {e.text for e in test}
-    assert oos.split_in_domain(examples) == (train, test)  # fixed by the seed
+    assert oos.split_in_domain(examples) == (train, test)
+
+
+def test_adding_examples_leaves_the_held_out_split_of_the_others_in_place():
+    examples = [(f"what is my balance number {i}", "check_balance") for i in range(40)]
+    _, before = oos.split_in_domain(examples)
+    _, after = oos.split_in_domain(examples + [(f"balance please, case {i}", "check_balance") for i in range(5)])
+    held_before, held_after = {e.text for e in before}, {e.text for e in after}
+    # an added example sorting among the first fifth can push at most one old one out
+    assert len(held_before - held_after) <= 5
 
 
 def test_out_of_domain_test_questions_are_not_training_examples():
@@ -108,6 +117,49 @@ def test_the_assistants_choice_keeps_the_most_in_domain_among_points_reaching_th
     points = [point(0.0, 94.0, 85.0), point(0.01, 93.0, 91.0), point(0.05, 90.0, 97.0)]
     assert oos.choose_assistant(points)["alpha"] == 0.01
     assert oos.choose_assistant([point(0.0, 94.0, 85.0), point(0.05, 90.0, 88.0)])["alpha"] == 0.05
+
+
+def test_each_message_is_replayed_with_the_threshold_of_its_language():
+    import numpy as np
+
+    languages = oos.language_groups(["how much do I owe on my bill", "hvor mye skylder jeg på regningen", "ok"])
+    assert languages.tolist() == ["en", "nb", "und"]
+    assert oos.thresholds_by_message(languages, 0.5, {"en": 0.7, "nb": 0.3}).tolist() == [0.7, 0.3, 0.5]
+    answered = [{**prediction(confidence=0.6), "pipeline_intent": label} for label in ("nlu_fallback", "check_balance", "check_balance")]
+    settings = {"alpha": 0.0, "threshold": 0.5, "thresholds": {"en": 0.7, "nb": 0.3}, "ambiguity_threshold": 0.0}
+    assert oos.replay_check(answered, settings, languages) == 0
+    assert oos.replay_check(answered, {**settings, "thresholds": {}}, languages) == 1
+    scored = oos.Scored(answered)
+    refused, _ = scored.outcome(np.array(["check_balance"] * 3, dtype=object), 0.0,
+                                oos.thresholds_by_message(languages, 0.5, {"en": 0.7, "nb": 0.3}), 0.0)
+    assert refused.tolist() == [True, False, False]
+
+
+def test_thresholds_per_language_are_chosen_for_each_language_where_one_threshold_cannot_serve_both():
+    """English out-of-domain questions come with confidence 0.6 and English requests with 0.8:
+    English needs a threshold between them. Norwegian requests come with 0.4 and Norwegian
+    out-of-domain questions land on out_of_scope: any threshold over 0.4 turns Norwegian
+    customers away. One threshold cannot keep both; one per language keeps everything."""
+    import numpy as np
+
+    english, norwegian = "how much do I owe on my bill", "hvor mye skylder jeg på regningen"
+    rows = ([(english, prediction(confidence=0.8), "check_balance", "en_in")] * 10
+            + [(english, prediction(confidence=0.6, p_value=0.9), "out_of_scope", "en_out")] * 10
+            + [(norwegian, prediction(confidence=0.4), "check_balance", "nb_in")] * 10
+            + [(norwegian, prediction("out_of_scope", 0.9, p_value=0.9), "out_of_scope", "nb_out")] * 10)
+    predictions = [{**p, "second_intent": "open_ticket"} for _, p, _, _ in rows]
+    gold = np.array([g for _, _, g, _ in rows], dtype=object)
+    groups = {name: np.array([r[3] == name for r in rows]) for name in ("en_in", "en_out", "nb_in", "nb_out")}
+    languages = oos.language_groups([t for t, _, _, _ in rows])
+    offered = ({"check_balance", "open_ticket"}, 0.2, 0.1)
+    scored = oos.Scored(predictions)
+
+    one = oos.choose_assistant(oos.assistant_points(scored, gold, groups, offered, oos.GRID))
+    assert one["min_ood_caught"] >= 90 and one["nb_in_domain_correct"] == 0.0
+    chosen = oos.choose_by_language(scored, gold, groups, languages, offered)
+    assert 0.6 < chosen["thresholds"]["en"] <= 0.8 and chosen["thresholds"]["nb"] <= 0.4
+    assert chosen["min_in_domain_correct"] == 100.0 and chosen["min_ood_caught"] == 100.0
+    assert chosen["alpha"] == 0.0 and chosen["ambiguity"] == 0.0  # the smallest settings that do it
 
 
 def test_calibration_folds_spread_every_intent_and_cover_the_training_set_once():
