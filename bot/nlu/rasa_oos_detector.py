@@ -55,8 +55,16 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import RESPONSE_SELECTOR_PREDICTION_KEY, RESPONSE_SELECTOR_PROPERTY_NAME
 from rasa.nlu.featurizers.featurizer import Featurizer
-from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
+from rasa.shared.nlu.constants import (
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    INTENT_RESPONSE_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
@@ -103,6 +111,11 @@ class OutOfScopeDetector(GraphComponent):
             "calibration_block": 0,
             # one calibration per intent and language (and per language), for the message's language
             "calibrate_by_language": False,
+            # "all": similarity to the nearest in-scope examples of any intent. "intent": to the
+            # nearest examples of the intent the message was given (of a retrieval intent such as
+            # faq, of the topic the response selector chose): "how do I apply for a mortgage" is
+            # near some in-scope example, but far from the FAQ about payment methods it would get.
+            "neighbours": "all",
         }
 
     @classmethod
@@ -111,6 +124,8 @@ class OutOfScopeDetector(GraphComponent):
             raise ValueError("OutOfScopeDetector: alpha must be in [0, 1)")
         if int(config.get("k", 3)) < 1 or int(config.get("folds", 5)) < 2:
             raise ValueError("OutOfScopeDetector: k must be at least 1 and folds at least 2")
+        if config.get("neighbours", "all") not in ("all", "intent"):
+            raise ValueError("OutOfScopeDetector: neighbours must be 'all' or 'intent'")
 
     @classmethod
     def create(
@@ -130,6 +145,7 @@ class OutOfScopeDetector(GraphComponent):
         reference: Optional[np.ndarray] = None,
         calibration: Optional[Dict[Text, np.ndarray]] = None,
         negatives: Optional[np.ndarray] = None,
+        labels: Optional[np.ndarray] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
         self.validate_config(self._config)
@@ -140,21 +156,34 @@ class OutOfScopeDetector(GraphComponent):
         # calibration key (intent, block, language: see calibration_key) -> sorted held-out scores;
         # "" holds all intents' scores
         self._calibration = calibration or {}
+        self._set_labels(labels)
+
+    def _set_labels(self, labels: Optional[np.ndarray]) -> None:
+        """Each reference row's intent (a retrieval intent's: its topic), with neighbours: intent."""
+        self._labels = labels if labels is not None and len(labels) else None
+        self._rows_of: Dict[Text, np.ndarray] = {}
+        if self._labels is not None:
+            self._rows_of = {label: np.flatnonzero(self._labels == label) for label in np.unique(self._labels)}
 
     # -- training --------------------------------------------------------------------------
 
     def train(self, training_data: TrainingData) -> Resource:
         out_of_scope = self._config["out_of_scope_intent"]
         examples = [e for e in training_data.intent_examples if e.get(TEXT) and e.get(INTENT)]
-        embedded = [(e.get(INTENT), self._embedding(e), e.get(TEXT)) for e in examples]
-        negatives = [x for intent, x, _ in embedded if x is not None and intent == out_of_scope]
-        embedded = [(intent, x, text) for intent, x, text in embedded if x is not None and intent != out_of_scope]
+        by_intent = self._config["neighbours"] == "intent"
+        # a retrieval intent's examples are labelled by their topic ("faq/opening_hours")
+        embedded = [((e.get(INTENT_RESPONSE_KEY) or e.get(INTENT)) if by_intent else e.get(INTENT), self._embedding(e), e.get(TEXT))
+                    for e in examples]
+        negatives = [x for (intent, x, _), e in zip(embedded, examples) if x is not None and e.get(INTENT) == out_of_scope]
+        embedded = [(intent, x, text) for (intent, x, text), e in zip(embedded, examples)
+                    if x is not None and e.get(INTENT) != out_of_scope]
         if len(embedded) < 2 * self._config["k"]:
             logger.warning("OutOfScopeDetector: too few examples with dense sentence features; it will not judge.")
             return self._resource
         intents = np.array([intent for intent, _, _ in embedded])
         reference = np.vstack([x for _, x, _ in embedded]).astype(np.float32)
         self._negatives = np.vstack(negatives).astype(np.float32) if negatives else None
+        self._set_labels(intents if by_intent else None)
         scores = self._held_out_scores(reference, intents)
         self._reference = reference
         self._calibration = {"": np.sort(scores)}
@@ -186,8 +215,15 @@ class OutOfScopeDetector(GraphComponent):
         scores = np.empty(len(intents), dtype=np.float64)
         for f in range(folds):
             held = fold == f
-            if held.any() and (~held).sum() >= 1:
+            if not held.any() or (~held).sum() < 1:
+                continue
+            if self._labels is None:
                 scores[held] = self._score(reference[held], reference[~held])[1]
+                continue
+            for label in np.unique(intents[held]):
+                queries, rest = held & (intents == label), ~held & (intents == label)
+                # a label with no other example outside the fold is judged against all
+                scores[queries] = self._score(reference[queries], reference[rest if rest.any() else ~held])[1]
         return scores
 
     # -- scoring ---------------------------------------------------------------------------
@@ -280,9 +316,12 @@ class OutOfScopeDetector(GraphComponent):
             if embedding is None:
                 continue
             predicted = self._classified_intent(message)
-            inside, score = self._score(embedding[np.newaxis, :], self._reference)
+            label = self._label_of(message, predicted)
+            rows = self._rows_of.get(label) if label is not None else None
+            inside, score = self._score(embedding[np.newaxis, :], self._reference if rows is None else self._reference[rows])
             similarity, score = float(inside[0]), float(score[0])
-            key = self.calibration_key(predicted, self._block_of(embedding), self._language_of(message.get(TEXT)))
+            key = self.calibration_key(label if rows is not None else predicted, self._block_of(embedding),
+                                       self._language_of(message.get(TEXT)))
             p = self._p_value(score, key)
             far = p <= self._config["alpha"]
             # the classifier's own out_of_scope stays as it is (its confidence, its ranking)
@@ -297,6 +336,15 @@ class OutOfScopeDetector(GraphComponent):
                 message.set(INTENT, verdict, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [verdict, *ranking], add_to_output=True)
         return messages
+
+    def _label_of(self, message: Message, intent: Optional[Text]) -> Optional[Text]:
+        """With neighbours: intent, what the message's neighbours are drawn from: the topic the
+        response selector chose for a retrieval intent, else the intent."""
+        if self._labels is None or intent is None:
+            return None
+        selected = (message.get(RESPONSE_SELECTOR_PROPERTY_NAME) or {}).get(intent) or {}
+        topic = (selected.get(RESPONSE_SELECTOR_PREDICTION_KEY) or {}).get(INTENT_RESPONSE_KEY)
+        return topic if topic in self._rows_of else intent
 
     @staticmethod
     def _classified_intent(message: Message) -> Optional[Text]:
@@ -313,11 +361,13 @@ class OutOfScopeDetector(GraphComponent):
         intents = sorted(self._calibration)
         with self._model_storage.write_to(self._resource) as directory:
             negatives = self._negatives if self._negatives is not None else np.zeros((0, self._reference.shape[1]), np.float32)
-            np.savez(directory / ARRAYS_FILE, reference=self._reference, negatives=negatives,
+            labels = self._labels if self._labels is not None else np.zeros(0, dtype="<U1")
+            np.savez(directory / ARRAYS_FILE, reference=self._reference, negatives=negatives, labels=labels.astype(str),
                      **{f"calibration_{i}": self._calibration[name] for i, name in enumerate(intents)})
             meta = {"calibration_intents": intents, "k": self._config["k"], "folds": self._config["folds"],
                     "calibration_block": int(self._config["calibration_block"]),
-                    "calibrate_by_language": bool(self._config["calibrate_by_language"])}
+                    "calibrate_by_language": bool(self._config["calibrate_by_language"]),
+                    "neighbours": self._config["neighbours"]}
             (directory / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
 
     @classmethod
@@ -335,6 +385,7 @@ class OutOfScopeDetector(GraphComponent):
                 with np.load(directory / ARRAYS_FILE, allow_pickle=False) as arrays:
                     reference = arrays["reference"]
                     negatives = arrays["negatives"] if "negatives" in arrays.files else None
+                    labels = arrays["labels"] if "labels" in arrays.files else None
                     calibration = {name: arrays[f"calibration_{i}"] for i, name in enumerate(meta["calibration_intents"])}
         except (ValueError, FileNotFoundError):
             # Rasa's convention: a component that was skipped in training loads untrained
@@ -343,6 +394,7 @@ class OutOfScopeDetector(GraphComponent):
         # k, folds and the keys shaped the calibration: the stored values win over a changed config
         # (a model from before an option was added was trained without it)
         stored = {"k": meta["k"], "folds": meta["folds"], "calibration_block": meta.get("calibration_block", 0),
-                  "calibrate_by_language": meta.get("calibrate_by_language", False)}
-        return cls({**config, **stored}, model_storage, resource, reference, calibration, negatives)
+                  "calibrate_by_language": meta.get("calibrate_by_language", False),
+                  "neighbours": meta.get("neighbours", "all")}
+        return cls({**config, **stored}, model_storage, resource, reference, calibration, negatives, labels)
 

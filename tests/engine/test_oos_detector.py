@@ -369,3 +369,69 @@ def test_the_option_is_stored_with_the_model_and_wins_over_a_changed_config(tmp_
     rng = np.random.default_rng(5)
     texts = [synthetic(t, i, rng, with_intent=False) for t in SPREAD for i in "ab"]
     assert [m.get("oos_detection") for m in loaded.process(texts)] == [m.get("oos_detection") for m in detector.process(texts)]
+
+
+# -- neighbours of the intent (a retrieval intent's topic) -------------------------------------
+# Synthetic embeddings: faq has two topics, each a direction; check_balance a third. A question
+# near the payment FAQ but given the opening-hours topic is close to the training data as a whole,
+# and far from the answer it would get.
+
+def topic_message(direction: int, intent: str, topic=None, rng=None, spread: float = 0.05) -> Message:
+    rng = rng or np.random.default_rng(0)
+    vector = (np.eye(64)[direction] + spread * rng.normal(size=64)).astype(np.float32)
+    message = Message(data={"text": "what are your opening hours", "intent": intent})
+    if topic:
+        message.set("intent_response_key", topic)
+    message.add_features(Features(vector[np.newaxis, :], "sentence", "text", "synthetic"))
+    return message
+
+
+def topic_training_data() -> TrainingData:
+    rng = np.random.default_rng(1)
+    return TrainingData([topic_message(0, "faq", "faq/opening_hours", rng) for _ in range(30)]
+                        + [topic_message(1, "faq", "faq/payment_methods", rng) for _ in range(30)]
+                        + [topic_message(2, "check_balance", None, rng) for _ in range(30)])
+
+
+def served(direction: int, intent: str, topic=None) -> Message:
+    message = topic_message(direction, intent, rng=np.random.default_rng(5))
+    message.data.pop("intent")
+    message.set("intent", {"name": intent, "confidence": 0.9})
+    message.set("intent_ranking", [{"name": intent, "confidence": 0.9}])
+    if topic:
+        message.set("response_selector", {intent: {"response": {"intent_response_key": topic, "confidence": 0.8}}})
+    return message
+
+
+def test_with_neighbours_of_the_intent_a_question_far_from_the_faq_topic_it_would_get_is_out_of_scope(tmp_path):
+    config = {"alpha": 0.05, "neighbours": "intent"}
+    by_intent = OutOfScopeDetector.create(config, storage(tmp_path / "intent"), Resource("oos"), CONTEXT)
+    by_intent.train(topic_training_data())
+    pooled = OutOfScopeDetector.create({"alpha": 0.05}, storage(tmp_path / "all"), Resource("oos"), CONTEXT)
+    pooled.train(topic_training_data())
+    # near the payment FAQ's examples, but the response selector chose opening hours
+    [far] = by_intent.process([served(1, "faq", "faq/opening_hours")])
+    assert far.get("intent")["name"] == "out_of_scope"
+    assert far.get("oos_detection")["calibration"] == "faq/opening_hours"
+    [near] = pooled.process([served(1, "faq", "faq/opening_hours")])
+    assert near.get("intent")["name"] == "faq"  # near some training example: all is well to the pooled view
+    # the topic it is near, and an intent without topics, keep their verdicts
+    [right] = by_intent.process([served(1, "faq", "faq/payment_methods")])
+    [balance] = by_intent.process([served(2, "check_balance")])
+    assert right.get("intent")["name"] == "faq" and balance.get("intent")["name"] == "check_balance"
+    [wrong_intent] = by_intent.process([served(0, "check_balance")])
+    assert wrong_intent.get("intent")["name"] == "out_of_scope"
+
+
+def test_neighbours_of_the_intent_persist_through_save_and_load(tmp_path):
+    detector = OutOfScopeDetector.create({"alpha": 0.05, "neighbours": "intent"}, storage(tmp_path / "d"),
+                                         Resource("oos"), CONTEXT)
+    detector.train(topic_training_data())
+    loaded = OutOfScopeDetector.load({"alpha": 0.05}, storage_of(detector), Resource("oos"), CONTEXT)
+    for args in ((1, "faq", "faq/opening_hours"), (1, "faq", "faq/payment_methods"), (2, "check_balance")):
+        assert loaded.process([served(*args)])[0].get("oos_detection") == detector.process([served(*args)])[0].get("oos_detection")
+
+
+def test_neighbours_must_be_all_or_intent():
+    with pytest.raises(ValueError, match="neighbours"):
+        OutOfScopeDetector.create({"neighbours": "topic"}, None, Resource("oos"), CONTEXT)
