@@ -3,6 +3,7 @@
 config.yml (after the intent classifier and the FallbackClassifier):
     - name: bot.nlu.rasa_oos_detector.OutOfScopeDetector
       alpha: 0.015  # share of in-domain requests we accept to refuse (default 0.02)
+      alphas: {en: 0.01, nb: 0.05}  # optional: per language (alpha: texts too short to place)
 
 The classifier's softmax confidence is high for many unrelated questions (it must spread the
 probability over the intents it knows), so a confidence threshold alone catches few of them.
@@ -68,7 +69,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.language import detect_language
+from bot.nlu.language import ENGLISH, NORWEGIAN, detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ OUTPUT_KEY = "oos_detection"
 FALLBACK_INTENT = "nlu_fallback"
 LANGUAGE_MARK = "#"  # calibration key of a language: "#nb"; of an intent in it: "check_balance#nb"
 UNDECIDED_LANGUAGE = "und"  # the language group of texts detect_language cannot tell
+LANGUAGES = (ENGLISH, NORWEGIAN)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -95,6 +97,10 @@ class OutOfScopeDetector(GraphComponent):
         return {
             # share of in-domain requests refused (the conformal p-value threshold)
             "alpha": 0.02,
+            # per language ("en", "nb": bot.nlu.language.detect_language of the text); `alpha`
+            # for the rest. The two languages' out-of-domain questions are not equally far from
+            # the training data, so the share of requests worth refusing differs.
+            "alphas": {},
             # neighbours averaged: one near-duplicate training example should not vouch alone
             "k": 3,
             "folds": 5,
@@ -120,7 +126,10 @@ class OutOfScopeDetector(GraphComponent):
 
     @classmethod
     def validate_config(cls, config: Dict[Text, Any]) -> None:
-        if not 0.0 <= float(config.get("alpha", 0.02)) < 1.0:
+        alphas = config.get("alphas") or {}
+        if not isinstance(alphas, dict) or set(alphas) - set(LANGUAGES):
+            raise ValueError(f"OutOfScopeDetector: alphas must map languages {list(LANGUAGES)} to alphas")
+        if not all(0.0 <= float(a) < 1.0 for a in [config.get("alpha", 0.02), *alphas.values()]):
             raise ValueError("OutOfScopeDetector: alpha must be in [0, 1)")
         if int(config.get("k", 3)) < 1 or int(config.get("folds", 5)) < 2:
             raise ValueError("OutOfScopeDetector: k must be at least 1 and folds at least 2")
@@ -323,11 +332,12 @@ class OutOfScopeDetector(GraphComponent):
             key = self.calibration_key(label if rows is not None else predicted, self._block_of(embedding),
                                        self._language_of(message.get(TEXT)))
             p = self._p_value(score, key)
-            far = p <= self._config["alpha"]
+            alpha = self.alpha_for(message.get(TEXT))
+            far = p <= alpha
             # the classifier's own out_of_scope stays as it is (its confidence, its ranking)
             replaced = far and predicted != out_of_scope
             message.set(OUTPUT_KEY, {"similarity": round(similarity, 4), "score": round(score, 4), "p_value": round(p, 4),
-                                     "alpha": self._config["alpha"], "out_of_scope": far, "intent_replaced": replaced,
+                                     "alpha": alpha, "out_of_scope": far, "intent_replaced": replaced,
                                      "calibration": key},
                         add_to_output=True)
             if replaced:
@@ -336,6 +346,13 @@ class OutOfScopeDetector(GraphComponent):
                 message.set(INTENT, verdict, add_to_output=True)
                 message.set(INTENT_RANKING_KEY, [verdict, *ranking], add_to_output=True)
         return messages
+
+    def alpha_for(self, text: Optional[Text]) -> float:
+        """The alpha of the text's language; `alpha` when it has none of its own or the text does not say."""
+        alphas = self._config.get("alphas") or {}
+        if not alphas:
+            return float(self._config["alpha"])
+        return float(alphas.get(detect_language(text) if text else None, self._config["alpha"]))
 
     def _label_of(self, message: Message, intent: Optional[Text]) -> Optional[Text]:
         """With neighbours: intent, what the message's neighbours are drawn from: the topic the

@@ -124,18 +124,26 @@ def test_each_message_is_replayed_with_the_threshold_of_its_language():
 
     languages = oos.language_groups(["how much do I owe on my bill", "hvor mye skylder jeg på regningen", "ok"])
     assert languages.tolist() == ["en", "nb", "und"]
-    assert oos.thresholds_by_message(languages, 0.5, {"en": 0.7, "nb": 0.3}).tolist() == [0.7, 0.3, 0.5]
+    assert oos.per_message(languages, 0.5, {"en": 0.7, "nb": 0.3}).tolist() == [0.7, 0.3, 0.5]
     answered = [{**prediction(confidence=0.6), "pipeline_intent": label} for label in ("nlu_fallback", "check_balance", "check_balance")]
     settings = {"alpha": 0.0, "threshold": 0.5, "thresholds": {"en": 0.7, "nb": 0.3}, "ambiguity_threshold": 0.0}
     assert oos.replay_check(answered, settings, languages) == 0
     assert oos.replay_check(answered, {**settings, "thresholds": {}}, languages) == 1
     scored = oos.Scored(answered)
     refused, _ = scored.outcome(np.array(["check_balance"] * 3, dtype=object), 0.0,
-                                oos.thresholds_by_message(languages, 0.5, {"en": 0.7, "nb": 0.3}), 0.0)
+                                oos.per_message(languages, 0.5, {"en": 0.7, "nb": 0.3}), 0.0)
     assert refused.tolist() == [True, False, False]
 
 
-def test_thresholds_per_language_are_chosen_for_each_language_where_one_threshold_cannot_serve_both():
+@pytest.fixture
+def small_grid(monkeypatch):
+    """choose_by_language tries every combination: a smaller grid keeps these tests fast."""
+    monkeypatch.setattr(oos, "ALPHAS", [0.0, 0.005, 0.01, 0.05])
+    monkeypatch.setattr(oos, "THRESHOLDS", [0.0, 0.3, 0.5, 0.65, 0.7, 0.9])
+    monkeypatch.setattr(oos, "AMBIGUITIES", [0.0, 0.05, 0.1])
+
+
+def test_thresholds_per_language_are_chosen_for_each_language_where_one_threshold_cannot_serve_both(small_grid):
     """English out-of-domain questions come with confidence 0.6 and English requests with 0.8:
     English needs a threshold between them. Norwegian requests come with 0.4 and Norwegian
     out-of-domain questions land on out_of_scope: any threshold over 0.4 turns Norwegian
@@ -159,7 +167,38 @@ def test_thresholds_per_language_are_chosen_for_each_language_where_one_threshol
     chosen = oos.choose_by_language(scored, gold, groups, languages, offered)
     assert 0.6 < chosen["thresholds"]["en"] <= 0.8 and chosen["thresholds"]["nb"] <= 0.4
     assert chosen["min_in_domain_correct"] == 100.0 and chosen["min_ood_caught"] == 100.0
-    assert chosen["alpha"] == 0.0 and chosen["ambiguity"] == 0.0  # the smallest settings that do it
+    assert chosen["alphas"] == {"en": 0.0, "nb": 0.0}  # the smallest that do it
+    assert chosen["ambiguity"] == 0.1  # asking costs nothing here: the most asked of the equals
+
+
+def test_detector_alphas_per_language_are_chosen_where_one_alpha_cannot_serve_both(small_grid):
+    """English out-of-domain questions come with confidence but far from the training data
+    (p-value 0.01); Norwegian requests are right but as far (p 0.01); Norwegian out-of-domain
+    questions land on out_of_scope. Any one alpha refusing the English ones refuses the
+    Norwegian requests; an alpha per language keeps everything."""
+    import numpy as np
+
+    english, norwegian = "how much do I owe on my bill", "hvor mye skylder jeg på regningen"
+    rows = ([(english, prediction(confidence=0.9, p_value=0.5), "check_balance", "en_in")] * 10
+            + [(english, prediction(confidence=0.9, p_value=0.01), "out_of_scope", "en_out")] * 10
+            + [(norwegian, prediction(confidence=0.9, p_value=0.01), "check_balance", "nb_in")] * 10
+            + [(norwegian, prediction("out_of_scope", 0.9, p_value=0.9), "out_of_scope", "nb_out")] * 10)
+    predictions = [{**p, "second_intent": "open_ticket"} for _, p, _, _ in rows]
+    gold = np.array([g for _, _, g, _ in rows], dtype=object)
+    groups = {name: np.array([r[3] == name for r in rows]) for name in ("en_in", "en_out", "nb_in", "nb_out")}
+    languages = oos.language_groups([t for t, _, _, _ in rows])
+    offered = ({"check_balance", "open_ticket"}, 0.2, 0.1)
+    scored = oos.Scored(predictions)
+
+    one = oos.choose_assistant(oos.assistant_points(scored, gold, groups, offered, oos.GRID))
+    assert one["min_in_domain_correct"] < 100.0
+    chosen = oos.choose_by_language(scored, gold, groups, languages, offered)
+    assert chosen["alphas"] == {"en": 0.01, "nb": 0.0}
+    assert chosen["min_in_domain_correct"] == 100.0 and chosen["min_ood_caught"] == 100.0
+    settings = {"alpha": 0.0, "alphas": chosen["alphas"], "threshold": 0.0, "thresholds": {}, "ambiguity_threshold": 0.0}
+    answered = [{**p, "pipeline_intent": oos.decide(p, a, 0.0, 0.0)}
+                for p, a in zip(predictions, oos.per_message(languages, 0.0, chosen["alphas"]))]
+    assert oos.replay_check(answered, settings, languages) == 0
 
 
 def test_calibration_folds_spread_every_intent_and_cover_the_training_set_once():
@@ -221,3 +260,41 @@ def test_the_worker_reports_which_calibration_judged_each_message():
     judged = {**parsed, "oos_detection": {"p_value": 0.4, "similarity": 0.8, "calibration": "check_balance#nb"}}
     assert view(judged)["calibration"] == "check_balance#nb"
     assert view({**parsed, "oos_detection": {"p_value": 0.4}})["calibration"] is None  # a model from before the key
+
+
+def test_out_of_scope_topics_are_found_in_each_language_so_every_fold_holds_out_both(tmp_path):
+    english = ["what's the weather tomorrow", "will it rain on saturday", "tell me a joke", "make me laugh",
+               "who won the football", "how do I apply for a mortgage"]
+    norwegian = ["hvordan blir været i morgen", "kommer det regn på lørdag", "fortell en vits", "få meg til å le",
+                 "hvem vant fotballkampen", "hvordan søker jeg om boliglån"]
+    topics = oos.topics_of(english + norwegian, 3, tmp_path)
+    assert {topics[t] for t in english} == {0, 1, 2}
+    assert {topics[t] for t in norwegian} == {0, 1, 2}
+
+
+def test_requests_too_vague_to_act_on_make_the_choice_keep_a_confidence_threshold(small_grid):
+    """Clear requests come with confidence 0.9, vague ones with 0.45: without the vague ones any
+    threshold keeps every request, and the smallest (none) is chosen; with them, one that asks
+    about the vague ones."""
+    import numpy as np
+
+    english, norwegian = "how much do I owe on my bill", "hvor mye skylder jeg på regningen"
+    clear = ([(english, prediction(confidence=0.9), "check_balance", "en_in")] * 10
+             + [(norwegian, prediction(confidence=0.9), "check_balance", "nb_in")] * 10
+             + [(text, prediction("out_of_scope", 0.9), "out_of_scope", f"{lang}_out")
+                for text, lang in ((english, "en"), (norwegian, "nb")) for _ in range(10)])
+    vague = [(text, prediction(confidence=0.45), oos.UNSURE, f"{lang}_unsure")
+             for text, lang in ((english, "en"), (norwegian, "nb")) for _ in range(10)]
+
+    def chosen(rows):
+        predictions = [{**p, "second_intent": "open_ticket"} for _, p, _, _ in rows]
+        gold = np.array([g for _, _, g, _ in rows], dtype=object)
+        groups = {f"{lang}_{side}": np.array([r[3] == f"{lang}_{side}" for r in rows])
+                  for lang in ("en", "nb") for side in ("in", "out", oos.UNSURE)}
+        languages = oos.language_groups([t for t, _, _, _ in rows])
+        return oos.choose_by_language(oos.Scored(predictions), gold, groups, languages, ({"check_balance"}, 0.2, 0.1))
+
+    assert chosen(clear)["thresholds"] == {"en": 0.0, "nb": 0.0}
+    asking = chosen(clear + vague)
+    assert asking["thresholds"] == {"en": 0.5, "nb": 0.5}
+    assert asking["min_unsure_asked"] == 100.0 and asking["min_in_domain_correct"] == 100.0

@@ -435,3 +435,16 @@ def test_neighbours_of_the_intent_persist_through_save_and_load(tmp_path):
 def test_neighbours_must_be_all_or_intent():
     with pytest.raises(ValueError, match="neighbours"):
         OutOfScopeDetector.create({"neighbours": "topic"}, None, Resource("oos"), CONTEXT)
+
+
+def test_alphas_per_language_refuse_each_language_at_its_own_alpha(tmp_path):
+    detector = detect(tmp_path, {**BY_LANGUAGE, "alpha": 0.1, "alphas": {"en": 0.3, "nb": 0.0}}, "alphas")
+    assert refused_share(detector, NORWEGIAN) == 0.0
+    assert 0.2 < refused_share(detector, ENGLISH) < 0.4
+    [short] = detector.process([synthetic(UNDECIDED, "b", np.random.default_rng(1), with_intent=False)])
+    assert short.get("oos_detection")["alpha"] == 0.1  # too short to place: `alpha`
+
+
+def test_alphas_for_an_unknown_language_are_refused():
+    with pytest.raises(ValueError, match="alphas"):
+        OutOfScopeDetector.create({"alphas": {"de": 0.1}}, None, Resource("oos"), CONTEXT)
