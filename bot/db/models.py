@@ -34,6 +34,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, foreign, mapped_column, rela
 
 from bot.db.public_ids import PUBLIC_ID_LENGTH, public_conversation_id
 from bot.db.types import Money, UTCDateTime, make_text_storable, utcnow
+from bot.nlu.language import LANGUAGES  # the languages the assistant tells apart: ("en", "nb")
 
 # Deterministic constraint names: Alembic batch mode on SQLite needs named
 # constraints, and the same names on both backends keep migrations portable.
@@ -45,7 +46,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-LANGUAGES = ("en", "nb")
 CURRENCIES = ("NOK", "GBP")
 ACCOUNT_STATUSES = ("active", "suspended", "closed")
 TICKET_CATEGORIES = ("billing", "technical", "account", "claim", "other")

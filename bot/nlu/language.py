@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 NORWEGIAN = "nb"  # Nynorsk and dialect writers are answered in Bokmål
 ENGLISH = "en"
+LANGUAGES = (ENGLISH, NORWEGIAN)  # what detect_language can answer (or None)
 
 # Evidence needed for a verdict, and by how much the winner must lead.
 MIN_EVIDENCE = 1.0

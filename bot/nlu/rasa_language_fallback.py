@@ -32,10 +32,9 @@ from rasa.nlu.classifiers.fallback_classifier import THRESHOLD_KEY, FallbackClas
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, PREDICTED_CONFIDENCE_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.language import ENGLISH, NORWEGIAN, detect_language
+from bot.nlu.language import LANGUAGES, detect_language
 
 THRESHOLDS_KEY = "thresholds"
-LANGUAGES = (ENGLISH, NORWEGIAN)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)

@@ -69,7 +69,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.language import ENGLISH, NORWEGIAN, detect_language
+from bot.nlu.language import LANGUAGES, detect_language
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,6 @@ OUTPUT_KEY = "oos_detection"
 FALLBACK_INTENT = "nlu_fallback"
 LANGUAGE_MARK = "#"  # calibration key of a language: "#nb"; of an intent in it: "check_balance#nb"
 UNDECIDED_LANGUAGE = "und"  # the language group of texts detect_language cannot tell
-LANGUAGES = (ENGLISH, NORWEGIAN)
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True)
@@ -272,16 +271,20 @@ class OutOfScopeDetector(GraphComponent):
         return f"@{int(np.argmax(np.linalg.norm(vector.reshape(-1, width), axis=1)))}"
 
     def _language_of(self, text: Optional[Text]) -> Optional[Text]:
-        """The language the calibration is chosen by: None when off or when the text does not say.
+        """The language the calibration is chosen by: None when off or when there is no text.
         The text's own detection, at training and at serving alike (the LanguageDetector's
         `language` entity is the same function of the same text, but only on messages it
         processed, which training examples are not)."""
         if not self._config["calibrate_by_language"] or not text:
             return None
+        return self._calibration_language(detect_language(text))
+
+    @staticmethod
+    def _calibration_language(detected: Optional[Text]) -> Text:
         # Texts too short to tell ("ok", "takk", an account number) are a group of their own:
         # pooled with their intent's longer examples they score lower and were refused at about
         # twice alpha (thank 29 %, check_balance 25 % on data/ at alpha 0.05; as a group 2.7 %).
-        return detect_language(text) or UNDECIDED_LANGUAGE
+        return detected or UNDECIDED_LANGUAGE
 
     @staticmethod
     def _language_group(block: Text, language: Text) -> Text:
@@ -329,10 +332,11 @@ class OutOfScopeDetector(GraphComponent):
             rows = self._rows_of.get(label) if label is not None else None
             inside, score = self._score(embedding[np.newaxis, :], self._reference if rows is None else self._reference[rows])
             similarity, score = float(inside[0]), float(score[0])
-            key = self.calibration_key(label if rows is not None else predicted, self._block_of(embedding),
-                                       self._language_of(message.get(TEXT)))
+            detected = detect_language(message.get(TEXT))  # once: the calibration and the alpha go by it
+            language = self._calibration_language(detected) if self._config["calibrate_by_language"] else None
+            key = self.calibration_key(label if rows is not None else predicted, self._block_of(embedding), language)
             p = self._p_value(score, key)
-            alpha = self.alpha_for(message.get(TEXT))
+            alpha = self.alpha_for(detected)
             far = p <= alpha
             # the classifier's own out_of_scope stays as it is (its confidence, its ranking)
             replaced = far and predicted != out_of_scope
@@ -347,12 +351,9 @@ class OutOfScopeDetector(GraphComponent):
                 message.set(INTENT_RANKING_KEY, [verdict, *ranking], add_to_output=True)
         return messages
 
-    def alpha_for(self, text: Optional[Text]) -> float:
-        """The alpha of the text's language; `alpha` when it has none of its own or the text does not say."""
-        alphas = self._config.get("alphas") or {}
-        if not alphas:
-            return float(self._config["alpha"])
-        return float(alphas.get(detect_language(text) if text else None, self._config["alpha"]))
+    def alpha_for(self, language: Optional[Text]) -> float:
+        """The alpha of a language ("en", "nb"); `alpha` when it has none of its own or is None."""
+        return float((self._config.get("alphas") or {}).get(language, self._config["alpha"]))
 
     def _label_of(self, message: Message, intent: Optional[Text]) -> Optional[Text]:
         """With neighbours: intent, what the message's neighbours are drawn from: the topic the

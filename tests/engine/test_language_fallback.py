@@ -3,19 +3,14 @@ message's language; inside a real Rasa model it is what config.yml runs."""
 
 from __future__ import annotations
 
-import asyncio
-import textwrap
-
 import pytest
-import yaml
 
 pytest.importorskip("rasa")
 
-from rasa.core.agent import Agent  # noqa: E402
-from rasa.model_training import train_nlu  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 
 from bot.nlu.rasa_language_fallback import LanguageFallbackClassifier  # noqa: E402
+from tests.engine.small_models import train_and_parse  # noqa: E402
 
 ENGLISH, NORWEGIAN, UNPLACED = "how much do I owe on my bill", "hvor mye skylder jeg på regningen", "ok"
 CONFIG = {"threshold": 0.5, "thresholds": {"en": 0.7, "nb": 0.3}, "ambiguity_threshold": 0.0}
@@ -95,18 +90,7 @@ EXAMPLES = {
 
 
 def test_inside_a_real_rasa_model_the_language_decides_the_refusal(tmp_path):
-    nlu = {"version": "3.1", "nlu": [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)}
-                                     for i, texts in EXAMPLES.items()]}
-    (tmp_path / "config.yml").write_text(textwrap.dedent(RASA_CONFIG))
-    (tmp_path / "nlu.yml").write_text(yaml.safe_dump(nlu))
-    model = train_nlu(config=str(tmp_path / "config.yml"), nlu_data=str(tmp_path / "nlu.yml"),
-                      output=str(tmp_path / "models"), fixed_model_name="nlu")
-    assert model, "training produced no model"
-
-    async def parse(texts):
-        agent = Agent.load(model)
-        return [await agent.parse_message(t) for t in texts]
-
-    english, norwegian = asyncio.run(parse(["how much do I owe on my bill", "hvor mye skylder jeg på regningen"]))
+    english, norwegian = train_and_parse(tmp_path, RASA_CONFIG, EXAMPLES,
+                                         ["how much do I owe on my bill", "hvor mye skylder jeg på regningen"])
     assert english["intent"]["name"] == "nlu_fallback"  # no linear model is 99 % sure of four examples
     assert norwegian["intent"]["name"] == "check_balance"

@@ -135,6 +135,18 @@ def test_each_message_is_replayed_with_the_threshold_of_its_language():
     assert refused.tolist() == [True, False, False]
 
 
+def scored_rows(rows):
+    """(predictions, Scored, gold, groups, language groups) of rows (text, prediction, gold,
+    group such as "en_in", "nb_out" or "en_unsure")."""
+    import numpy as np
+
+    predictions = [{**p, "second_intent": "open_ticket"} for _, p, _, _ in rows]
+    gold = np.array([g for _, _, g, _ in rows], dtype=object)
+    groups = {f"{lang}_{side}": np.array([r[3] == f"{lang}_{side}" for r in rows])
+              for lang in ("en", "nb") for side in ("in", "out", oos.UNSURE)}
+    return predictions, oos.Scored(predictions), gold, groups, oos.language_groups([t for t, _, _, _ in rows])
+
+
 @pytest.fixture
 def small_grid(monkeypatch):
     """choose_by_language tries every combination: a smaller grid keeps these tests fast."""
@@ -148,19 +160,13 @@ def test_thresholds_per_language_are_chosen_for_each_language_where_one_threshol
     English needs a threshold between them. Norwegian requests come with 0.4 and Norwegian
     out-of-domain questions land on out_of_scope: any threshold over 0.4 turns Norwegian
     customers away. One threshold cannot keep both; one per language keeps everything."""
-    import numpy as np
-
     english, norwegian = "how much do I owe on my bill", "hvor mye skylder jeg på regningen"
     rows = ([(english, prediction(confidence=0.8), "check_balance", "en_in")] * 10
             + [(english, prediction(confidence=0.6, p_value=0.9), "out_of_scope", "en_out")] * 10
             + [(norwegian, prediction(confidence=0.4), "check_balance", "nb_in")] * 10
             + [(norwegian, prediction("out_of_scope", 0.9, p_value=0.9), "out_of_scope", "nb_out")] * 10)
-    predictions = [{**p, "second_intent": "open_ticket"} for _, p, _, _ in rows]
-    gold = np.array([g for _, _, g, _ in rows], dtype=object)
-    groups = {name: np.array([r[3] == name for r in rows]) for name in ("en_in", "en_out", "nb_in", "nb_out")}
-    languages = oos.language_groups([t for t, _, _, _ in rows])
+    predictions, scored, gold, groups, languages = scored_rows(rows)
     offered = ({"check_balance", "open_ticket"}, 0.2, 0.1)
-    scored = oos.Scored(predictions)
 
     one = oos.choose_assistant(oos.assistant_points(scored, gold, groups, offered, oos.GRID))
     assert one["min_ood_caught"] >= 90 and one["nb_in_domain_correct"] == 0.0
@@ -176,19 +182,13 @@ def test_detector_alphas_per_language_are_chosen_where_one_alpha_cannot_serve_bo
     (p-value 0.01); Norwegian requests are right but as far (p 0.01); Norwegian out-of-domain
     questions land on out_of_scope. Any one alpha refusing the English ones refuses the
     Norwegian requests; an alpha per language keeps everything."""
-    import numpy as np
-
     english, norwegian = "how much do I owe on my bill", "hvor mye skylder jeg på regningen"
     rows = ([(english, prediction(confidence=0.9, p_value=0.5), "check_balance", "en_in")] * 10
             + [(english, prediction(confidence=0.9, p_value=0.01), "out_of_scope", "en_out")] * 10
             + [(norwegian, prediction(confidence=0.9, p_value=0.01), "check_balance", "nb_in")] * 10
             + [(norwegian, prediction("out_of_scope", 0.9, p_value=0.9), "out_of_scope", "nb_out")] * 10)
-    predictions = [{**p, "second_intent": "open_ticket"} for _, p, _, _ in rows]
-    gold = np.array([g for _, _, g, _ in rows], dtype=object)
-    groups = {name: np.array([r[3] == name for r in rows]) for name in ("en_in", "en_out", "nb_in", "nb_out")}
-    languages = oos.language_groups([t for t, _, _, _ in rows])
+    predictions, scored, gold, groups, languages = scored_rows(rows)
     offered = ({"check_balance", "open_ticket"}, 0.2, 0.1)
-    scored = oos.Scored(predictions)
 
     one = oos.choose_assistant(oos.assistant_points(scored, gold, groups, offered, oos.GRID))
     assert one["min_in_domain_correct"] < 100.0
@@ -276,8 +276,6 @@ def test_requests_too_vague_to_act_on_make_the_choice_keep_a_confidence_threshol
     """Clear requests come with confidence 0.9, vague ones with 0.45: without the vague ones any
     threshold keeps every request, and the smallest (none) is chosen; with them, one that asks
     about the vague ones."""
-    import numpy as np
-
     english, norwegian = "how much do I owe on my bill", "hvor mye skylder jeg på regningen"
     clear = ([(english, prediction(confidence=0.9), "check_balance", "en_in")] * 10
              + [(norwegian, prediction(confidence=0.9), "check_balance", "nb_in")] * 10
@@ -287,12 +285,8 @@ def test_requests_too_vague_to_act_on_make_the_choice_keep_a_confidence_threshol
              for text, lang in ((english, "en"), (norwegian, "nb")) for _ in range(10)]
 
     def chosen(rows):
-        predictions = [{**p, "second_intent": "open_ticket"} for _, p, _, _ in rows]
-        gold = np.array([g for _, _, g, _ in rows], dtype=object)
-        groups = {f"{lang}_{side}": np.array([r[3] == f"{lang}_{side}" for r in rows])
-                  for lang in ("en", "nb") for side in ("in", "out", oos.UNSURE)}
-        languages = oos.language_groups([t for t, _, _, _ in rows])
-        return oos.choose_by_language(oos.Scored(predictions), gold, groups, languages, ({"check_balance"}, 0.2, 0.1))
+        _, scored, gold, groups, languages = scored_rows(rows)
+        return oos.choose_by_language(scored, gold, groups, languages, ({"check_balance"}, 0.2, 0.1))
 
     assert chosen(clear)["thresholds"] == {"en": 0.0, "nb": 0.0}
     asking = chosen(clear + vague)

@@ -3,22 +3,17 @@ ones, survives save and load, and works inside a real Rasa model."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import textwrap
 from pathlib import Path
 
 import numpy as np
 import pytest
-import yaml
 
 pytest.importorskip("rasa")
 
-from rasa.core.agent import Agent  # noqa: E402
 from rasa.engine.graph import ExecutionContext, GraphSchema  # noqa: E402
 from rasa.engine.storage.local_model_storage import LocalModelStorage  # noqa: E402
 from rasa.engine.storage.resource import Resource  # noqa: E402
-from rasa.model_training import train_nlu  # noqa: E402
 from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer  # noqa: E402
 from rasa.shared.nlu.training_data.features import Features  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
@@ -27,6 +22,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E4
 from bot.nlu.rasa_linear_classifier import LinearIntentClassifier  # noqa: E402
 from bot.nlu.rasa_oos_detector import OutOfScopeDetector  # noqa: E402
 from bot.nlu.rasa_sentence_featurizer import MiniLMFeaturizer  # noqa: E402
+from tests.engine.small_models import train_and_parse  # noqa: E402
 
 EXAMPLES = {
     "check_balance": ["how much do I owe", "what's my balance", "what is my current balance", "how much is my bill",
@@ -227,19 +223,8 @@ policies: []
 
 def test_inside_a_real_rasa_model_an_unrelated_question_is_out_of_scope(tmp_path):
     examples = dict(EXAMPLES, out_of_scope=OUT_OF_SCOPE)
-    nlu = {"version": "3.1", "nlu": [{"intent": i, "examples": "".join(f"- {t}\n" for t in texts)}
-                                     for i, texts in examples.items()]}
-    (tmp_path / "config.yml").write_text(textwrap.dedent(RASA_CONFIG))
-    (tmp_path / "nlu.yml").write_text(yaml.safe_dump(nlu))
-    model = train_nlu(config=str(tmp_path / "config.yml"), nlu_data=str(tmp_path / "nlu.yml"),
-                      output=str(tmp_path / "models"), fixed_model_name="nlu")
-    assert model, "training produced no model"
-
-    async def parse(texts):
-        agent = Agent.load(model)
-        return [await agent.parse_message(t) for t in texts]
-
-    unrelated, known = asyncio.run(parse(["which planet is the largest in the solar system", "what is my balance"]))
+    unrelated, known = train_and_parse(tmp_path, RASA_CONFIG, examples,
+                                       ["which planet is the largest in the solar system", "what is my balance"])
     assert unrelated["intent"]["name"] == "out_of_scope"
     assert unrelated["oos_detection"]["out_of_scope"] is True
     assert known["intent"]["name"] == "check_balance"
