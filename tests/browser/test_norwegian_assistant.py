@@ -154,7 +154,7 @@ async def test_a_nordlys_customer_writing_english_gets_english(
     await widget.send("Hello, how much do I owe?")
     await widget.expect_bot("what's your account number")
     await widget.send("0150")  # tells no language: the conversation stays English
-    await widget.expect_bot("8 digits")
+    await widget.expect_bot("That account number should have 8 digits")
     assert await stored_language(database, await widget.conversation_id()) == "en"
 
 
