@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
@@ -669,50 +670,93 @@ def _k_means(vectors: np.ndarray, count: int, seed: int, rounds: int) -> List[in
     return [int(a) for a in np.argmax(vectors @ centres.T, axis=1)]
 
 
-def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None, folds: int = ASSISTANT_FOLDS) -> Dict[str, Any]:
+@dataclass
+class AssistantData:
+    """data/ as the assistant benchmark splits it: the training part (four fifths of each
+    intent per language, and data/out_of_scope.yml), the held-out fifth per language, and
+    each training text's language."""
+    train: List[Example]
+    in_domain: Dict[str, List[Example]]
+    language_of: Dict[str, str]
+    train_only: int  # examples from the files kept whole for training (data/out_of_scope.yml)
+
+
+def assistant_data() -> AssistantData:
     from bot.nlu.language import detect_language
 
+    examples = assistant_examples()
+    train: List[Example] = [Example(t, i) for t, i in examples.get("train_only", [])]
+    language_of: Dict[str, str] = {t: detect_language(t) or "en" for t, _ in examples.get("train_only", [])}
+    in_domain: Dict[str, List[Example]] = {}
+    for language in [lang for lang in ("en", "nb") if examples.get(lang)]:
+        kept, held = split_in_domain(examples[language])
+        train += kept
+        in_domain[language] = held
+        language_of.update({e.text: language for e in kept})
+    return AssistantData(train, in_domain, language_of, len(examples.get("train_only", [])))
+
+
+@dataclass
+class FoldPredictions:
+    """Every calibration example predicted by the fold model that never saw it."""
+    predictions: List[Dict[str, Any]]
+    examples: List[Example]
+    fold: np.ndarray  # each example's fold
+    gold: np.ndarray
+    groups: Dict[str, np.ndarray]  # "<language>_<in|out|unsure>" -> mask
+    languages: np.ndarray  # each text's language group, as the pipeline places it
+    topics: Dict[str, int]  # out_of_scope text -> the topic its fold held out
+
+    def subset(self, mask: np.ndarray) -> "FoldPredictions":
+        return FoldPredictions([p for p, m in zip(self.predictions, mask) if m],
+                               [e for e, m in zip(self.examples, mask) if m], self.fold[mask], self.gold[mask],
+                               {k: v[mask] for k, v in self.groups.items()}, self.languages[mask], self.topics)
+
+
+def fold_predictions(pipeline, split: AssistantData, workdir: Path, cache: Optional[Path] = None,
+                     folds: int = ASSISTANT_FOLDS) -> FoldPredictions:
+    """Calibration on the training set only: stratified folds, each predicted by a model trained
+    on the others; held-out out_of_scope examples play the out-of-domain requests, and each
+    fold's model is asked a fifth of the calibration half of the vague requests."""
+    language_of = dict(split.language_of)
+    topics = topics_of(sorted({e.text for e in split.train if e.intent == OUT_OF_SCOPE}), folds, cache)
+    parts = calibration_folds(split.train, folds, topics=topics)
+    # the vague requests are no one's training data
+    unsure = unsure_sets()
+    unsure_calibration = [Example(t, UNSURE) for lang in ("en", "nb") for t in unsure["calibration"].get(lang, [])]
+    language_of.update({t: lang for lang in ("en", "nb") for t in unsure["calibration"].get(lang, [])})
+    predictions, examples, fold = [], [], []
+    for k, held in enumerate(parts):
+        rest = [e for j, part in enumerate(parts) if j != k for e in part]
+        held = held + unsure_calibration[k::folds]
+        run = train_and_predict(pipeline, rest, [e.text for e in held], workdir, f"assistant_fold{k}", cache)
+        predictions += run["predict"]["predictions"]
+        examples += held
+        fold += [k] * len(held)
+    side_of = {"in": lambda e: e.intent not in (OUT_OF_SCOPE, UNSURE), "out": lambda e: e.intent == OUT_OF_SCOPE,
+               UNSURE: lambda e: e.intent == UNSURE}
+    groups = {f"{lang}_{side}": np.array([language_of.get(e.text) == lang and test(e) for e in examples])
+              for lang in ("en", "nb") for side, test in side_of.items()}
+    return FoldPredictions(predictions, examples, np.array(fold), np.array([e.intent for e in examples], dtype=object),
+                           groups, language_groups([e.text for e in examples]), topics)
+
+
+def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None, folds: int = ASSISTANT_FOLDS) -> Dict[str, Any]:
     settings = settings_of(pipeline)
     configured = as_setting(settings)
     offered = fallback_buttons()
     # intent detection only: the FAQ's response selection needs responses the benchmark has no use for
     pipeline = [c for c in pipeline if c["name"] != "ResponseSelector"]
-    examples = assistant_examples()
-    languages = [lang for lang in ("en", "nb") if examples.get(lang)]
-    train: List[Example] = [Example(t, i) for t, i in examples.get("train_only", [])]
-    language_of: Dict[str, str] = {t: detect_language(t) or "en" for t, _ in examples.get("train_only", [])}
-    in_domain: Dict[str, List[Example]] = {}
-    for language in languages:
-        kept, held = split_in_domain(examples[language])
-        train += kept
-        in_domain[language] = held
-        language_of.update({e.text: language for e in kept})
-
-    # -- calibration on the training set only: stratified folds, each predicted by a model
-    # trained on the others; held-out out_of_scope examples play the out-of-domain requests
-    fold_predictions, fold_examples = [], []
-    out_of_scope_texts = sorted({e.text for e in train if e.intent == OUT_OF_SCOPE})
-    topics = topics_of(out_of_scope_texts, folds, cache)
-    parts = calibration_folds(train, folds, topics=topics)
-    # the vague requests are no one's training data: each fold's model is asked a fifth of them
+    split = assistant_data()
+    train, in_domain = split.train, split.in_domain
+    languages = list(in_domain)
+    calibration = fold_predictions(pipeline, split, workdir, cache, folds)
+    topics, fold_groups = calibration.topics, calibration.groups
+    fold_scored = Scored(calibration.predictions)
     unsure = unsure_sets()
-    unsure_calibration = [Example(t, UNSURE) for lang in ("en", "nb") for t in unsure["calibration"].get(lang, [])]
-    language_of.update({t: lang for lang in ("en", "nb") for t in unsure["calibration"].get(lang, [])})
-    for k, held in enumerate(parts):
-        rest = [e for j, part in enumerate(parts) if j != k for e in part]
-        held = held + unsure_calibration[k::folds]
-        run = train_and_predict(pipeline, rest, [e.text for e in held], workdir, f"assistant_fold{k}", cache)
-        fold_predictions += run["predict"]["predictions"]
-        fold_examples += held
-    fold_gold = np.array([e.intent for e in fold_examples], dtype=object)
-    side_of = {"in": lambda e: e.intent not in (OUT_OF_SCOPE, UNSURE), "out": lambda e: e.intent == OUT_OF_SCOPE,
-               UNSURE: lambda e: e.intent == UNSURE}
-    fold_groups = {f"{lang}_{side}": np.array([language_of.get(e.text) == lang and test(e) for e in fold_examples])
-                   for lang in ("en", "nb") for side, test in side_of.items()}
-    fold_scored, fold_languages = Scored(fold_predictions), language_groups([e.text for e in fold_examples])
-    chosen = choose_by_language(fold_scored, fold_gold, fold_groups, fold_languages, offered)
+    chosen = choose_by_language(fold_scored, calibration.gold, fold_groups, calibration.languages, offered)
     # what one threshold for both languages would choose, for comparison
-    chosen_one = {**choose_assistant(assistant_points(fold_scored, fold_gold, fold_groups, offered, GRID)),
+    chosen_one = {**choose_assistant(assistant_points(fold_scored, calibration.gold, fold_groups, offered, GRID)),
                   "alphas": {}, "thresholds": {}}
     log(f"assistant: chosen on training folds {json.dumps(chosen)}")
 
@@ -784,7 +828,7 @@ def assistant(pipeline, workdir: Path, save, cache: Optional[Path] = None, folds
         "in_domain_correct_or_button": ("also counted right: nlu_fallback's \"did you mean\" question whose two "
                                         "buttons hold the right intent (as actions/fallback.py shows them)"),
         "train_examples": len(train),
-        "train_out_of_scope_examples": len(examples.get("train_only", [])),
+        "train_out_of_scope_examples": split.train_only,
         "train_seconds": run["train"]["train_seconds"],
         "messages_per_second": run["predict"]["messages_per_second"],
         "pipeline_cpu_ms_per_message": run["predict"]["pipeline_cpu_ms_per_message"],
