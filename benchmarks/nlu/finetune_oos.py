@@ -59,14 +59,11 @@ class TrainableEncoder:
         self.token_ids = tf.function(base._token_ids, input_signature=[tf.TensorSpec([None], tf.string)])
 
     def pooled(self, ids, mask, training: bool):
-        """The pooled, unnormalised sentence vector (the encoder's own output is its L2 norm)."""
-        tf, base = self.tf, self.base
-        forward = base._forward
-        if not training:
-            return forward(ids, mask)
+        """The sentence vector (unit length, as the serving encoder gives it)."""
+        vector = self.base._forward(ids, mask)
         # dropout on the pooled vector only: the forward pass is shared with the serving encoder,
         # which has no training mode
-        return tf.nn.dropout(forward(ids, mask), self.dropout)
+        return self.tf.nn.dropout(vector, self.dropout) if training else vector
 
     def logits(self, pooled):
         # a cosine head with a temperature keeps the embedding's geometry usable for kNN
@@ -107,7 +104,7 @@ class TrainableEncoder:
         vectors, probabilities = [], []
         for start in range(0, len(texts), 128):
             ids, mask = self.token_ids(tf.constant(list(texts[start:start + 128])))
-            pooled = self.base._forward(ids, mask)
+            pooled = self.pooled(ids, mask, training=False)
             vectors.append(pooled.numpy())
             probabilities.append(tf.nn.softmax(self.logits(pooled)).numpy())
         return np.concatenate(vectors), np.concatenate(probabilities)

@@ -40,7 +40,7 @@ import yaml
 from benchmarks.nlu import data
 from benchmarks.nlu.data import REPO, Example
 from benchmarks.nlu.oos_worker import MEMO_ENV
-from benchmarks.nlu.pipelines import project_pipeline, write_config
+from benchmarks.nlu.pipelines import config_key, project_pipeline, write_config
 
 RESULTS = REPO / "benchmarks" / "results" / "nlu-oos.json"
 ENGINE_PYTHON = REPO / ".venv" / "engine" / "bin" / "python"
@@ -232,12 +232,15 @@ class Scored:
         self.p_value = np.array([np.nan if p["p_value"] is None else p["p_value"] for p in predictions], dtype=float)
         self.intent = np.array([p["intent"] or "" for p in predictions], dtype=object)
         self.second_intent = np.array([p.get("second_intent") or "" for p in predictions], dtype=object)
+        # what the fallback's threshold is read on: the classifier's confidence (oos_signals
+        # reads it on a learned score instead)
+        self.thresholded = self.confidence
 
     def verdicts(self, alpha: float, threshold: float, ambiguity: float) -> Tuple[np.ndarray, np.ndarray]:
         """(out_of_scope by the detector, nlu_fallback): the arrays form of `decide`."""
         with np.errstate(invalid="ignore"):
             far = (self.p_value <= alpha) & (self.intent != OUT_OF_SCOPE)
-        unsure = (self.confidence < threshold) | (self.confidence - self.second < ambiguity)
+        unsure = (self.thresholded < threshold) | (self.confidence - self.second < ambiguity)
         return far, unsure & ~far
 
     def outcome(self, gold: np.ndarray, alpha: float, threshold: float, ambiguity: float):
@@ -557,7 +560,7 @@ def choose_assistant(points: Sequence[Dict[str, Any]]) -> Dict[str, Any]:
 
 
 def choose_by_language(scored: "Scored", gold: np.ndarray, groups: Dict[str, np.ndarray], languages: np.ndarray,
-                       offered: Tuple[set, float, float]) -> Dict[str, Any]:
+                       offered: Tuple[set, float, float], unsure_floor: Optional[float] = None) -> Dict[str, Any]:
     """The same rule with a detector alpha and a fallback threshold per language group
     (English, Norwegian, texts too short to place), as the OutOfScopeDetector and the
     LanguageFallbackClassifier apply them: every combination over ALPHAS x THRESHOLDS for each
@@ -565,10 +568,11 @@ def choose_by_language(scored: "Scored", gold: np.ndarray, groups: Dict[str, np.
     requests in both languages: the most in-domain requests right in the weaker language, then
     in both on average, then the more caught, then the smaller alphas, then thresholds, then
     the larger ambiguity threshold (asking costs nothing there). A point must also ask about (or
-    refuse) at least UNSURE_FLOOR of the requests too vague to act on, in both languages. When
+    refuse) at least `unsure_floor` (default UNSURE_FLOOR) of the requests too vague to act on, in both languages. When
     none qualifies, the one catching the most. Each group's hits are tallied apart and
     summed, so the 68,000 combinations of the two languages cost one array sum per setting of
     the third group."""
+    floor = UNSURE_FLOOR if unsure_floor is None else unsure_floor
     pairs = [(a, t) for a in ALPHAS for t in THRESHOLDS]
     member = [languages == g for g in LANGUAGE_GROUPS]
     masks = [groups.get(f"{lang}_{side}") for lang in ("en", "nb") for side in ("in", "in", "out", UNSURE)]
@@ -591,7 +595,7 @@ def choose_by_language(scored: "Scored", gold: np.ndarray, groups: Dict[str, np.
             en_in, nb_in = (share[..., 1], share[..., 5]) if RULE_COUNTS_BUTTONS else (share[..., 0], share[..., 4])
             min_in, mean_in = np.minimum(en_in, nb_in), (en_in + nb_in) / 2
             min_out = np.minimum(share[..., 2], share[..., 6])
-            feasible = (min_out >= ASSISTANT_GOAL["ood_caught"]) & (np.minimum(share[..., 3], share[..., 7]) >= UNSURE_FLOOR)
+            feasible = (min_out >= ASSISTANT_GOAL["ood_caught"]) & (np.minimum(share[..., 3], share[..., 7]) >= floor)
             first, second = np.where(feasible, min_in, min_out), np.where(feasible, min_out, min_in)
             alphas, thresholds = -(alpha_sum2 + alpha_of[u]), -(threshold_sum2 + threshold_of[u])
             i = np.lexsort([thresholds.ravel(), alphas.ravel(), mean_in.ravel(), second.ravel(), first.ravel(),
@@ -890,9 +894,8 @@ def misses(predictions, index, language: str, setting: Dict[str, Any], languages
 def run(config: Path, parts: Sequence[str], workdir: Path, seeds: Sequence[int] = SEEDS,
         per_intent: Optional[int] = None, out: Path = RESULTS, cache: Optional[Path] = DEFAULT_CACHE) -> Dict[str, Any]:
     pipeline = project_pipeline(config)
-    config_key = str(config.resolve().relative_to(REPO)) if config.resolve().is_relative_to(REPO) else str(config)
     results = json.loads(out.read_text(encoding="utf-8")) if out.exists() else {}
-    entry = results.setdefault(config_key, {})
+    entry = results.setdefault(config_key(config), {})
     entry["pipeline"] = pipeline
     entry["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 

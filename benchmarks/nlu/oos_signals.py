@@ -27,13 +27,13 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import numpy as np
 
 from benchmarks.nlu import oos
 from benchmarks.nlu.data import REPO
-from benchmarks.nlu.pipelines import project_pipeline
+from benchmarks.nlu.pipelines import config_key, project_pipeline
 
 RESULTS = REPO / "benchmarks" / "results" / "nlu-oos-signals.json"
 REPORTED = ("en_in_domain_correct", "nb_in_domain_correct", "en_in_domain_correct_or_button",
@@ -42,19 +42,12 @@ SETTING_KEYS = ("alpha", "alphas", "threshold", "thresholds", "ambiguity")
 STRENGTHS = (0.1, 1.0, 10.0)
 
 
-class Combined(oos.Scored):
+def combined_scored(predictions, combined: np.ndarray) -> oos.Scored:
     """A run's predictions with the fallback's threshold read on a combined score instead of the
     classifier's confidence (the ambiguity margin and the buttons still use the confidences)."""
-
-    def __init__(self, predictions, combined: np.ndarray) -> None:
-        super().__init__(predictions)
-        self.combined = combined
-
-    def verdicts(self, alpha: float, threshold, ambiguity: float):
-        with np.errstate(invalid="ignore"):
-            far = (self.p_value <= alpha) & (self.intent != oos.OUT_OF_SCOPE)
-        unsure = (self.combined < threshold) | (self.confidence - self.second < ambiguity)
-        return far, unsure & ~far
+    scored = oos.Scored(predictions)
+    scored.thresholded = combined
+    return scored
 
 
 def signals(folded: oos.FoldPredictions) -> np.ndarray:
@@ -93,8 +86,8 @@ def out_of_fold_scores(folded: oos.FoldPredictions, strength: float) -> np.ndarr
     return score
 
 
-def chosen(scored: oos.Scored, folded: oos.FoldPredictions, offered) -> Dict[str, Any]:
-    point = oos.choose_by_language(scored, folded.gold, folded.groups, folded.languages, offered)
+def chosen(scored: oos.Scored, folded: oos.FoldPredictions, offered, unsure_floor: Optional[float] = None) -> Dict[str, Any]:
+    point = oos.choose_by_language(scored, folded.gold, folded.groups, folded.languages, offered, unsure_floor)
     return {**{k: point[k] for k in SETTING_KEYS}, **{k: point.get(k) for k in REPORTED}}
 
 
@@ -110,8 +103,8 @@ def nested(folded: oos.FoldPredictions, offered, strength: float) -> Dict[str, D
         outcomes["grid"].append(oos.setting_outcome(oos.Scored(test.predictions), test.gold, test.languages, offered,
                                                     {k: grid[k] for k in SETTING_KEYS}))
         score = combiner(rest, strength)
-        learned = chosen(Combined(rest.predictions, score(rest)), rest, offered)
-        outcomes["combiner"].append(oos.setting_outcome(Combined(test.predictions, score(test)), test.gold,
+        learned = chosen(combined_scored(rest.predictions, score(rest)), rest, offered)
+        outcomes["combiner"].append(oos.setting_outcome(combined_scored(test.predictions, score(test)), test.gold,
                                                         test.languages, offered, {k: learned[k] for k in SETTING_KEYS}))
     groups = {k: v[np.concatenate(order)] for k, v in folded.groups.items()}
     return {name: {k: v for k, v in oos.outcome_metrics(*(np.concatenate([o[i] for o in found]) for i in range(3)),
@@ -131,12 +124,7 @@ def ceiling(folded: oos.FoldPredictions, offered) -> Dict[str, Any]:
             "right_among_best_two": round(100 * float(np.mean([g in (x["intent"], x["second_intent"]) for x, g in zip(p, gold)])), 2),
             "commonest_confusions": [[g, t, n] for (g, t), n in Counter((g, t) for t, g in zip(top, gold) if t != g).most_common(8)],
         }
-    floor = oos.UNSURE_FLOOR
-    try:
-        oos.UNSURE_FLOOR = 0.0
-        found["rule_without_asking_vague_requests"] = chosen(oos.Scored(folded.predictions), folded, offered)
-    finally:
-        oos.UNSURE_FLOOR = floor
+    found["rule_without_asking_vague_requests"] = chosen(oos.Scored(folded.predictions), folded, offered, unsure_floor=0.0)
     return found
 
 
@@ -151,12 +139,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-oos-signals-") as tmp:
         folded = oos.fold_predictions(pipeline, oos.assistant_data(), Path(tmp), args.cache)
     result: Dict[str, Any] = {
-        "config": str(args.config.resolve().relative_to(REPO)) if args.config.resolve().is_relative_to(REPO) else str(args.config),
+        "config": config_key(args.config),
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "data": "the calibration folds of make bench-nlu (setting oos): training data only",
         "ceiling": ceiling(folded, offered),
         "grid_chosen_on_all_folds": chosen(oos.Scored(folded.predictions), folded, offered),
-        "combiner_out_of_fold": {str(c): chosen(Combined(folded.predictions, out_of_fold_scores(folded, c)), folded, offered)
+        "combiner_out_of_fold": {str(c): chosen(combined_scored(folded.predictions, out_of_fold_scores(folded, c)), folded, offered)
                                  for c in STRENGTHS},
         "nested_grid_vs_combiner": nested(folded, offered, 1.0),
     }

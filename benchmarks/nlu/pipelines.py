@@ -24,6 +24,12 @@ def project_pipeline(config_path: Path = REPO / "config.yml") -> Pipeline:
     return yaml.safe_load(config_path.read_text(encoding="utf-8"))["pipeline"]
 
 
+def config_key(config_path: Path) -> str:
+    """How results files name a config: relative to the repository when it lies inside it."""
+    resolved = config_path.resolve()
+    return str(resolved.relative_to(REPO)) if resolved.is_relative_to(REPO) else str(config_path)
+
+
 def rasa_default_pipeline() -> Pipeline:
     import rasa
 

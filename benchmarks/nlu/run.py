@@ -26,7 +26,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from benchmarks.nlu import data, norsid
 from benchmarks.nlu.data import REPO, Example
-from benchmarks.nlu.pipelines import project_pipeline, rasa_default_pipeline, write_config
+from benchmarks.nlu.pipelines import config_key, project_pipeline, rasa_default_pipeline, write_config
 
 RESULTS = REPO / "benchmarks" / "results" / "nlu.json"
 ENGINE_PYTHON = REPO / ".venv" / "engine" / "bin" / "python"
@@ -256,7 +256,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     baseline = {s for s in args.baseline.split(",") if s}
 
     train, test = data.load_split("train"), data.load_split("test")
-    config_key = str(args.config.resolve().relative_to(REPO)) if args.config.resolve().is_relative_to(REPO) else str(args.config)
+    key = config_key(args.config)
     pipeline = project_pipeline(args.config)
     few_shot_train = data.sample_per_intent(train, FEW_SHOT, seed=1)
 
@@ -267,7 +267,7 @@ def main(argv: Optional[List[str]] = None) -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
                     "note": "shared 2-core machine, jobs niced; timings are wall-clock"},
     })
-    run = results.setdefault("pipelines", {}).setdefault(config_key, {})
+    run = results.setdefault("pipelines", {}).setdefault(key, {})
     run["pipeline"] = pipeline
     run["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 

@@ -59,7 +59,7 @@ def prediction(intent, confidence, second=0.0, p_value=0.5):
 def test_a_combined_score_below_the_threshold_asks_and_a_far_message_is_still_refused():
     predictions = [prediction("check_balance", 0.9), prediction("check_balance", 0.9, p_value=0.001),
                    prediction("check_balance", 0.9, second=0.88)]
-    scored = oos_signals.Combined(predictions, np.array([0.2, 0.9, 0.9]))
+    scored = oos_signals.combined_scored(predictions, np.array([0.2, 0.9, 0.9]))
     far, unsure = scored.verdicts(alpha=0.01, threshold=0.5, ambiguity=0.05)
     assert far.tolist() == [False, True, False]
     assert unsure.tolist() == [True, False, True]  # a low combined score; two intents too close

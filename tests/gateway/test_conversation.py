@@ -13,7 +13,6 @@ from sqlalchemy import event, select
 from bot.db import Database
 from bot.db.models import Conversation
 from bot.gateway.keys import DATABASE
-
 from bot.gateway.settings import Settings
 
 from .support import FakeRasa, new_client_id
